@@ -1,0 +1,170 @@
+// One live plugin instance, called synchronously on the current thread. The worker sandbox runs exactly this inside
+// its worker; benchmarks and trusted callers can run it in-process. It adds to @vscode/wasm-component-model what the
+// library lacks: post-return (`cabi_post_<name>`, called after every lift so guests can free their results), WASI
+// stubs, and the mapping of every failure to a PluginError with the right reason.
+
+import * as $wcm from '@vscode/wasm-component-model';
+import { EXPORTS, IMPORTS, plugin, WorldExports, WorldFunction } from './abi';
+import { PluginBinary } from './loader';
+import { PluginError } from '../errors';
+import { createWasiStubs, WASI_MODULE, WasiExit } from './wasiStubs';
+
+/** Synchronous host functions: one call per import, by interface property and function property (camelCase). */
+export type SyncHostCall = (iface: string, fn: string, args: unknown[]) => unknown;
+
+export interface InstanceHooks {
+  /** Text the guest wrote to stdout/stderr through the WASI stubs. */
+  onOutput?(stream: 'stdout' | 'stderr', text: string): void;
+}
+
+type CoreExport = (...args: number[]) => unknown;
+
+export class PluginInstance {
+  private readonly context: $wcm.WasmContext.Default;
+  private readonly bound = new Map<WorldFunction, (...args: unknown[]) => unknown>();
+  private broken: PluginError | undefined;
+
+  private constructor(
+    private readonly binary: PluginBinary,
+    private readonly instance: WebAssembly.Instance,
+    context: $wcm.WasmContext.Default,
+  ) {
+    this.context = context;
+    const exports = instance.exports as Record<string, CoreExport>;
+    for (const name of binary.exports) {
+      const binding = EXPORTS.get(name as WorldFunction)!;
+      const raw = exports[name];
+      const post = binary.postReturns.includes(name) ? exports[`cabi_post_${name}`] : undefined;
+      const type = binding.type;
+      const ctx = this.context;
+      if (post === undefined) {
+        this.bound.set(binding.witName, (...params) => type.callWasm(params as never, raw as never, ctx));
+      } else {
+        // The library lifts from the pointer the export returned; the guest may free it only after that, in
+        // post-return, which the library never calls. Remember the pointer and call it once lifting is done.
+        let ret: unknown;
+        const capture = (...args: number[]) => (ret = raw(...args));
+        this.bound.set(binding.witName, (...params) => {
+          ret = undefined;
+          try {
+            return type.callWasm(params as never, capture as never, ctx);
+          } finally {
+            if (ret !== undefined) post(ret as number);
+          }
+        });
+      }
+    }
+  }
+
+  /**
+   * Instantiates synchronously (the module is already compiled). `host` serves every import call; it must throw
+   * `hostError(...)` for error results. Throws PluginError('memory-limit' | 'invalid-module' | 'trap').
+   */
+  static create(module: WebAssembly.Module, binary: PluginBinary, host: SyncHostCall, hooks: InstanceHooks = {}): PluginInstance {
+    const context = new $wcm.WasmContext.Default();
+    const service: Record<string, Record<string, (...args: unknown[]) => unknown>> = {};
+    for (const imp of IMPORTS) {
+      const fns: Record<string, (...args: unknown[]) => unknown> = {};
+      for (const [prop, { type }] of imp.functions) {
+        // The generated types promise that a host function returns the ok value of a `result` and throws for the
+        // error, but the library lowers the returned value as the whole result: wrap the ok value ourselves.
+        fns[prop] = type.returnType instanceof $wcm.ResultType
+          ? (...args) => $wcm.result.Ok(host(imp.iface, prop, args) as never)
+          : (...args) => host(imp.iface, prop, args);
+      }
+      service[imp.iface] = fns;
+    }
+    const imports = plugin._.imports.create(service as unknown as plugin.Imports, context) as unknown as WebAssembly.Imports;
+    let instance: WebAssembly.Instance | undefined;
+    if (binary.usesWasi) {
+      imports[WASI_MODULE] = createWasiStubs({
+        memory: () => instance!.exports.memory as WebAssembly.Memory,
+        write: (fd, text) => hooks.onOutput?.(fd === 1 ? 'stdout' : 'stderr', text),
+      });
+    }
+    const id = binary.manifest.id;
+    try {
+      instance = new WebAssembly.Instance(module, imports);
+    } catch (e) {
+      if (e instanceof RangeError || /memory/i.test((e as Error).message)) {
+        throw new PluginError('memory-limit', id, `${binary.manifest.name} (${id}) could not get its initial memory: ${(e as Error).message}. Raise "wasmPlugins.limits.memoryMB" or close other plugins.`, { cause: e });
+      }
+      if (e instanceof WebAssembly.RuntimeError) {
+        throw new PluginError('trap', id, `${binary.manifest.name} (${id}) crashed while starting: ${(e as Error).message}. Tell the plugin's author; disable it meanwhile.`, { cause: e });
+      }
+      throw new PluginError('invalid-module', id, `${binary.manifest.name} (${id}) cannot be instantiated: ${(e as Error).message}. Rebuild the plugin against the current plugin API.`, { cause: e });
+    }
+    context.initialize(new $wcm.Memory.Default(instance.exports as never));
+    return new PluginInstance(binary, instance, context);
+  }
+
+  get id(): string {
+    return this.binary.manifest.id;
+  }
+
+  /** Current linear memory size in bytes. */
+  get memoryBytes(): number {
+    return (this.instance.exports.memory as WebAssembly.Memory).buffer.byteLength;
+  }
+
+  has(fn: WorldFunction): boolean {
+    return this.bound.has(fn);
+  }
+
+  /** The error that made this instance unusable, if any: after a trap the next call needs a fresh instance. */
+  get failure(): PluginError | undefined {
+    return this.broken;
+  }
+
+  /**
+   * Calls a world export. Exports the plugin does not implement behave as no-ops (activate/deactivate) or return
+   * empty results. Throws PluginError: 'trap' (the instance is broken afterwards), 'guest-error' (the plugin
+   * returned an error; the instance is fine).
+   */
+  call<F extends WorldFunction>(fn: F, ...args: Parameters<WorldExports[F]>): ReturnType<WorldExports[F]> {
+    if (this.broken) throw this.broken;
+    const f = this.bound.get(fn);
+    if (f === undefined) return defaultResult(fn) as ReturnType<WorldExports[F]>;
+    try {
+      return f(...args) as ReturnType<WorldExports[F]>;
+    } catch (e) {
+      const error = this.classify(fn, e);
+      if (error.isFatalToInstance) this.broken = error;
+      throw error;
+    }
+  }
+
+  private classify(fn: WorldFunction, e: unknown): PluginError {
+    const { id, name } = this.binary.manifest;
+    const who = `${name} (${id})`;
+    if (e instanceof PluginError) return e;
+    if (e instanceof $wcm.ResultError) {
+      const cause: unknown = (e as $wcm.ResultError<never>).cause;
+      return new PluginError('guest-error', id, `${who}: ${typeof cause === 'string' ? cause : JSON.stringify(cause)}`, { cause: e });
+    }
+    const restart = 'It restarts on the next call; if this keeps happening, disable it and tell its author.';
+    if (e instanceof WebAssembly.RuntimeError) {
+      return new PluginError('trap', id, `${who} crashed in ${fn}: ${e.message}. ${restart}`, { cause: e });
+    }
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      return new PluginError('trap', id, `${who} overflowed its stack in ${fn}. ${restart}`, { cause: e });
+    }
+    if (e instanceof WasiExit) {
+      return new PluginError('trap', id, `${who} exited in ${fn} (${e.message}). ${restart}`, { cause: e });
+    }
+    if (e instanceof $wcm.ComponentModelTrap) {
+      return new PluginError('trap', id, `${who} returned malformed data from ${fn}: ${e.message}. ${restart}`, { cause: e });
+    }
+    return new PluginError('trap', id, `${who} failed in ${fn}: ${e instanceof Error ? e.message : String(e)}. ${restart}`, { cause: e });
+  }
+}
+
+function defaultResult(fn: WorldFunction): unknown {
+  switch (fn) {
+    case 'run-command': return { value: undefined, actions: [] };
+    case 'handle-event':
+    case 'panel-message': return [];
+    case 'render-panel': return '';
+    default: return undefined;
+  }
+}

@@ -1,0 +1,132 @@
+// The wire between the extension host and one plugin worker: a small control block of Int32 slots and a growable
+// data buffer, both SharedArrayBuffers. Exactly one exchange is in flight at a time, so one data buffer serves both
+// directions; the STATE slot says whose turn it is and both sides wait on it with Atomics (the worker blocks with
+// Atomics.wait; the extension host waits with Atomics.waitAsync, or blocks only for an explicit synchronous call).
+//
+//   main                                   worker
+//   write request, STATE=Call  ─────────►  runs the export
+//                              ◄─────────  (maybe) write host call, STATE=HostCall, block
+//   run host function (may await)
+//   write host result, STATE=HostReturn ►  continues the export
+//                              ◄─────────  write response, STATE=Return
+//   read response, STATE=Idle
+//
+// Payloads are JSON text (values of the WIT API are strings, numbers, booleans, arrays, records and `undefined` for
+// an absent option; the envelope keeps a top-level `undefined` meaningful and null is read back as `undefined`).
+
+export const enum State {
+  Idle = 0,
+  Call = 1,
+  Return = 2,
+  HostCall = 3,
+  HostReturn = 4,
+  /** Set by the extension host when it terminated the worker, to release anyone waiting. */
+  Dead = 99,
+}
+
+const STATE = 0;
+const LENGTH = 1;
+const CONTROL_SLOTS = 4;
+
+export const DEFAULT_DATA_BYTES = 64 * 1024;
+/** The data buffer grows on demand up to this size; larger messages are refused (the result-size cap is lower). */
+export const MAX_DATA_BYTES = 256 * 1024 * 1024;
+
+export interface ChannelBuffers {
+  readonly control: SharedArrayBuffer;
+  readonly data: SharedArrayBuffer;
+}
+
+export class MessageTooLarge extends Error {
+  constructor(readonly bytes: number, readonly limit: number) {
+    super(`message of ${bytes} bytes exceeds the limit of ${limit} bytes`);
+    this.name = 'MessageTooLarge';
+  }
+}
+
+export function createChannelBuffers(initialBytes = DEFAULT_DATA_BYTES): ChannelBuffers {
+  return {
+    control: new SharedArrayBuffer(CONTROL_SLOTS * 4),
+    data: new SharedArrayBuffer(initialBytes, { maxByteLength: MAX_DATA_BYTES }),
+  };
+}
+
+const decoder = new TextDecoder();
+
+// WIT values have no null; JSON turns `undefined` (an absent option) inside arrays into null. Undo that.
+function nullToUndefined(_key: string, value: unknown): unknown {
+  return value === null ? undefined : value;
+}
+const encoder = new TextEncoder();
+
+export interface ChannelOptions {
+  /** Messages this side sends may not exceed this many bytes of UTF-8 (MessageTooLarge otherwise). */
+  readonly maxMessageBytes?: number;
+  /** JSON replacer for outgoing messages. */
+  readonly replacer?: (key: string, value: unknown) => unknown;
+}
+
+export class Channel {
+  private readonly control: Int32Array;
+  private readonly bytes: Uint8Array;
+
+  private readonly maxMessageBytes: number;
+  private readonly replacer: ((key: string, value: unknown) => unknown) | undefined;
+
+  constructor(private readonly buffers: ChannelBuffers, options: ChannelOptions = {}) {
+    this.maxMessageBytes = Math.min(options.maxMessageBytes ?? MAX_DATA_BYTES, MAX_DATA_BYTES);
+    this.replacer = options.replacer;
+    this.control = new Int32Array(buffers.control);
+    // Length-tracking view: sees growth done by either side.
+    this.bytes = new Uint8Array(buffers.data);
+  }
+
+  get state(): State {
+    return Atomics.load(this.control, STATE);
+  }
+
+  /** Writes a message and hands the turn to the other side. Throws MessageTooLarge (nothing is sent then). */
+  send(state: State, message: unknown): void {
+    this.write(message);
+    Atomics.store(this.control, STATE, state);
+    Atomics.notify(this.control, STATE);
+  }
+
+  /** Sets the state without a payload (e.g. back to Idle). */
+  setState(state: State): void {
+    Atomics.store(this.control, STATE, state);
+    Atomics.notify(this.control, STATE);
+  }
+
+  read(): unknown {
+    const length = Atomics.load(this.control, LENGTH);
+    const envelope = JSON.parse(decoder.decode(this.bytes.subarray(0, length)), nullToUndefined) as { v?: unknown };
+    return envelope.v;
+  }
+
+  /** Blocks until the state is no longer `current` or the timeout passes; returns the new state. */
+  waitWhile(current: State, timeoutMs = Infinity): State {
+    Atomics.wait(this.control, STATE, current, timeoutMs);
+    return this.state;
+  }
+
+  /** Resolves when the state is no longer `current`. */
+  async waitWhileAsync(current: State): Promise<State> {
+    const r = Atomics.waitAsync(this.control, STATE, current);
+    if (r.async) await r.value;
+    return this.state;
+  }
+
+  private write(message: unknown): void {
+    const text = JSON.stringify({ v: message }, this.replacer);
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit; only measure exactly when the quick bound does not fit.
+    let needed = text.length * 3;
+    if (needed > this.bytes.length) {
+      needed = Buffer.byteLength(text, 'utf8');
+      if (needed > this.maxMessageBytes) throw new MessageTooLarge(needed, this.maxMessageBytes);
+      if (needed > this.bytes.length) this.buffers.data.grow(Math.min(MAX_DATA_BYTES, Math.max(needed, this.bytes.length * 2)));
+    }
+    const { written } = encoder.encodeInto(text, this.bytes);
+    Atomics.store(this.control, LENGTH, written);
+  }
+}

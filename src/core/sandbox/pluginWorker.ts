@@ -1,0 +1,75 @@
+// Entry point of a plugin's worker thread. It owns one PluginInstance and serves calls that arrive through the
+// channel, blocking in Atomics.wait between them (no event loop turns: the only way in is the channel, the only way
+// out of a runaway call is `worker.terminate()` from the extension host). Host imports are forwarded to the
+// extension host and this thread blocks until the answer is written back, so host functions may be asynchronous there.
+
+import { workerData } from 'node:worker_threads';
+import { Channel, ChannelBuffers, MessageTooLarge, State } from './channel';
+import { PluginInstance } from '../runtime/instance';
+import { PluginBinary } from '../runtime/loader';
+import { HostReply } from '../runtime/hostDispatcher';
+import { plainReplacer, Types, WorldFunction } from '../runtime/abi';
+import { PluginError } from '../errors';
+
+export interface WorkerInit {
+  readonly module: WebAssembly.Module;
+  readonly binary: PluginBinary;
+  readonly buffers: ChannelBuffers;
+  readonly maxResultBytes: number;
+}
+
+export type CallRequest =
+  | { readonly op: 'call'; readonly fn: WorldFunction; readonly args: readonly unknown[] }
+  | { readonly op: 'memory' };
+
+export type CallResponse =
+  | { readonly ok: unknown; readonly memoryBytes: number }
+  | { readonly error: ReturnType<PluginError['toJSON']> };
+
+export type HostRequest =
+  | { readonly kind: 'host'; readonly iface: string; readonly fn: string; readonly args: readonly unknown[] }
+  | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+
+function serve(init: WorkerInit): never {
+  const channel = new Channel(init.buffers, { replacer: plainReplacer, maxMessageBytes: init.maxResultBytes });
+  const id = init.binary.manifest.id;
+
+  const ask = (request: HostRequest): unknown => {
+    channel.send(State.HostCall, request);
+    while (channel.state === State.HostCall) channel.waitWhile(State.HostCall);
+    return channel.read();
+  };
+  const hostCall = (iface: string, fn: string, args: unknown[]): unknown => {
+    const reply = ask({ kind: 'host', iface, fn, args }) as HostReply;
+    if (!('err' in reply)) return reply.ok;
+    throw new Types.HostError.Error_(Types.HostError._ctor(reply.err.tag as Types.HostError['tag'], reply.err.value));
+  };
+  const onOutput = (stream: 'stdout' | 'stderr', text: string) => { ask({ kind: 'output', stream, text }); };
+
+  let instance: PluginInstance | undefined;
+  for (;;) {
+    while (channel.state !== State.Call) channel.waitWhile(channel.state);
+    const request = channel.read() as CallRequest;
+    let response: CallResponse;
+    try {
+      // A trap leaves the instance broken: start a fresh one from the compiled module (cheap, synchronous).
+      if (instance === undefined || instance.failure !== undefined) instance = PluginInstance.create(init.module, init.binary, hostCall, { onOutput });
+      response = request.op === 'memory'
+        ? { ok: undefined, memoryBytes: instance.memoryBytes }
+        : { ok: (instance.call as (fn: WorldFunction, ...a: unknown[]) => unknown)(request.fn, ...request.args), memoryBytes: instance.memoryBytes };
+    } catch (e) {
+      const error = e instanceof PluginError ? e : new PluginError('internal', id, `the plugin worker failed: ${String(e)}`);
+      response = { error: error.toJSON() };
+    }
+    try {
+      channel.send(State.Return, response);
+    } catch (e) {
+      if (!(e instanceof MessageTooLarge)) throw e;
+      channel.send(State.Return, {
+        error: new PluginError('result-too-large', id, `${init.binary.manifest.name} (${id}) returned ${e.bytes} bytes; the limit is ${e.limit}. Raise "wasmPlugins.limits.resultMB" if this is expected, or tell the plugin's author.`).toJSON(),
+      } satisfies CallResponse);
+    }
+  }
+}
+
+if (workerData !== null && typeof workerData === 'object' && 'buffers' in workerData) serve(workerData as WorkerInit);

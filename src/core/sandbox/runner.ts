@@ -1,0 +1,370 @@
+// How the host calls a plugin: one interface, two implementations. `WorkerRunner` (the default) runs the plugin in its
+// own worker thread so a runaway call can be cut off by terminating the worker; `InProcessRunner` calls the instance
+// directly on the current thread (no isolation: for benchmarks and tests of the ABI layer). Both call `activate`
+// before the first call on every fresh instance, serialise calls (a plugin instance is single-threaded), and report
+// failures as PluginError.
+
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Channel, ChannelBuffers, createChannelBuffers, MessageTooLarge, State } from './channel';
+import type { CallRequest, CallResponse, HostRequest, WorkerInit } from './pluginWorker';
+import { PluginInstance } from '../runtime/instance';
+import { PluginBinary } from '../runtime/loader';
+import { HostDispatcher, HostReply } from '../runtime/hostDispatcher';
+import { plainReplacer, Types, WorldExports, WorldFunction } from '../runtime/abi';
+import { PluginError } from '../errors';
+
+export interface CallOptions {
+  /** The call fails with reason 'timeout' after this long; the worker is terminated. */
+  readonly timeoutMs: number;
+}
+
+export type Args<F extends WorldFunction> = Parameters<WorldExports[F]>;
+export type Result<F extends WorldFunction> = ReturnType<WorldExports[F]>;
+
+export interface RunnerEvents {
+  /** Text the plugin printed (stdout/stderr through the WASI stubs). */
+  onOutput?(stream: 'stdout' | 'stderr', text: string): void;
+  /** The instance was replaced after a failure (trap, timeout, crash). */
+  onRestart?(cause: PluginError): void;
+}
+
+export interface PluginRunner {
+  readonly isolated: boolean;
+  call<F extends WorldFunction>(fn: F, args: Args<F>, options: CallOptions): Promise<Result<F>>;
+  /** Linear memory of the live instance, as of its last call. */
+  readonly memoryBytes: number | undefined;
+  /** Calls `deactivate` (best effort, bounded) and releases the instance. Later calls fail with 'disposed'. */
+  dispose(options?: CallOptions): Promise<void>;
+}
+
+export interface WorkerRunnerOptions {
+  /** Path of the bundled worker entry (pluginWorker.js). Defaults to the file next to this module. */
+  readonly workerPath?: string;
+  /** Largest result a call may return, in bytes of JSON. */
+  readonly maxResultBytes: number;
+  /** V8 heap limits for the worker (the wasm memory is capped separately, in the module). */
+  readonly resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
+}
+
+/** Serialises async work: one call in flight per plugin. */
+class Queue {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function deactivateDefault(): CallOptions {
+  return { timeoutMs: 2000 };
+}
+
+export class WorkerRunner implements PluginRunner {
+  readonly isolated = true;
+  private worker: Worker | undefined;
+  private channel: Channel | undefined;
+  private buffers: ChannelBuffers | undefined;
+  private exited: Promise<{ exit: number; error?: Error }> | undefined;
+  private needsActivate = true;
+  private disposed = false;
+  private readonly queue = new Queue();
+  private lastMemory: number | undefined;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly binary: PluginBinary,
+    private readonly dispatcher: HostDispatcher,
+    private readonly options: WorkerRunnerOptions,
+    private readonly events: RunnerEvents = {},
+  ) {}
+
+  get memoryBytes(): number | undefined {
+    return this.lastMemory;
+  }
+
+  /** Whether a worker thread is alive right now (it starts on the first call). */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  call<F extends WorldFunction>(fn: F, args: Args<F>, options: CallOptions): Promise<Result<F>> {
+    return this.queue.run(async () => {
+      this.assertUsable();
+      const started = Date.now();
+      if (this.needsActivate && fn !== 'activate') {
+        await this.activate(options);
+      }
+      const remaining = Math.max(1, options.timeoutMs - (Date.now() - started));
+      const value = await this.exec({ op: 'call', fn, args }, remaining);
+      if (fn === 'activate') this.needsActivate = false;
+      return value as Result<F>;
+    });
+  }
+
+  /**
+   * A synchronous round trip that blocks the calling thread (at most `timeoutMs`). Only for measuring the bridge
+   * itself and for callers that cannot await; host functions must answer synchronously during it.
+   */
+  callSync<F extends WorldFunction>(fn: F, args: Args<F>, options: CallOptions): Result<F> {
+    this.assertUsable();
+    const deadline = Date.now() + options.timeoutMs;
+    if (this.needsActivate && fn !== 'activate') {
+      this.execSync({ op: 'call', fn: 'activate', args: [] }, deadline, options.timeoutMs);
+      this.needsActivate = false;
+    }
+    const value = this.execSync({ op: 'call', fn, args }, deadline, options.timeoutMs) as Result<F>;
+    if (fn === 'activate') this.needsActivate = false;
+    return value;
+  }
+
+  private execSync(request: CallRequest & { op: 'call' }, deadline: number, timeoutMs: number): unknown {
+    const channel = this.ensureWorker();
+    if (channel.state !== State.Idle) throw new PluginError('internal', this.id, 'callSync while another call is in flight');
+    channel.send(State.Call, request);
+    for (;;) {
+      let state: State = channel.state as State;
+      while (state === State.Call || state === State.HostReturn) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.kill();
+          throw this.timeoutError(request.fn, timeoutMs);
+        }
+        state = channel.waitWhile(state, left);
+      }
+      if (state === State.Return) {
+        const response = channel.read() as CallResponse;
+        channel.setState(State.Idle);
+        return this.unwrap(response);
+      }
+      if (state === State.HostCall) {
+        const hostRequest = channel.read() as HostRequest;
+        let reply: HostReply | null = null;
+        if (hostRequest.kind === 'host') {
+          reply = this.dispatcher.replySync(hostRequest.iface, hostRequest.fn, [...hostRequest.args])
+            ?? { err: { tag: Types.HostError.failed, value: `${hostRequest.iface}.${hostRequest.fn} is asynchronous and cannot answer a synchronous call` } };
+        } else this.events.onOutput?.(hostRequest.stream, hostRequest.text);
+        this.sendReply(channel, reply);
+        continue;
+      }
+      // The worker died (State.Dead) while we were blocked.
+      this.kill();
+      throw new PluginError('crashed', this.id, `${this.who} stopped unexpectedly during ${request.fn}. It restarts on the next call.`);
+    }
+  }
+
+  async dispose(options: CallOptions = deactivateDefault()): Promise<void> {
+    if (this.disposed) return;
+    if (this.worker !== undefined && !this.needsActivate) {
+      await this.call('deactivate', [], options).catch(() => undefined);
+    }
+    this.disposed = true;
+    await this.queue.run(async () => this.kill());
+  }
+
+  private get id(): string {
+    return this.binary.manifest.id;
+  }
+
+  private get who(): string {
+    return `${this.binary.manifest.name} (${this.id})`;
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new PluginError('disposed', this.id, `${this.who} was unloaded. Run the command again; if it stays unavailable, reload the plugin.`);
+  }
+
+  private async activate(options: CallOptions): Promise<void> {
+    try {
+      await this.exec({ op: 'call', fn: 'activate', args: [] }, options.timeoutMs);
+      this.needsActivate = false;
+    } catch (e) {
+      if (e instanceof PluginError && e.reason === 'guest-error') {
+        throw new PluginError('guest-error', this.id, `${this.who} failed to activate: ${e.message.replace(`${this.who}: `, '')}`);
+      }
+      throw e;
+    }
+  }
+
+  private ensureWorker(): Channel {
+    if (this.worker !== undefined) return this.channel!;
+    const buffers = createChannelBuffers();
+    const init: WorkerInit = { module: this.module, binary: this.binary, buffers, maxResultBytes: this.options.maxResultBytes };
+    const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'pluginWorker.js'), {
+      workerData: init,
+      resourceLimits: this.options.resourceLimits,
+      execArgv: [],
+      stdout: true,
+      stderr: true,
+      name: `wasm-plugin:${this.id}`,
+    });
+    // Unread stdout/stderr streams of a worker must still be drained.
+    worker.stdout.resume();
+    worker.stderr.resume();
+    this.exited = new Promise((resolve) => {
+      let error: Error | undefined;
+      // Without an 'error' listener a worker crash would be thrown in the extension host.
+      worker.on('error', (e) => { error = e; });
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.markDead();
+        resolve({ exit: code, error });
+      });
+    });
+    this.worker = worker;
+    this.buffers = buffers;
+    this.channel = new Channel(buffers, { replacer: plainReplacer });
+    this.needsActivate = true;
+    return this.channel;
+  }
+
+  private markDead(): void {
+    if (this.buffers) {
+      const control = new Int32Array(this.buffers.control);
+      Atomics.store(control, 0, State.Dead);
+      Atomics.notify(control, 0);
+    }
+    this.worker = undefined;
+    this.channel = undefined;
+    this.buffers = undefined;
+    this.needsActivate = true;
+  }
+
+  private kill(): void {
+    const worker = this.worker;
+    this.markDead();
+    if (worker !== undefined) void worker.terminate();
+  }
+
+  private timeoutError(fn: WorldFunction, timeoutMs: number): PluginError {
+    return new PluginError('timeout', this.id,
+      `${this.who} did not answer ${fn} within ${timeoutMs} ms and was stopped. It restarts on the next call; if it keeps timing out, raise "wasmPlugins.limits" for it or disable it.`);
+  }
+
+  private sendReply(channel: Channel, reply: HostReply | null): void {
+    try {
+      channel.send(State.HostReturn, reply);
+    } catch (e) {
+      if (!(e instanceof MessageTooLarge)) throw e;
+      channel.send(State.HostReturn, { err: { tag: Types.HostError.tooLarge, value: e.message } } satisfies HostReply);
+    }
+  }
+
+  private unwrap(response: CallResponse): unknown {
+    if ('error' in response) {
+      const error = PluginError.fromJSON(response.error);
+      if (error.isFatalToInstance) {
+        this.needsActivate = true;
+        this.events.onRestart?.(error);
+      }
+      throw error;
+    }
+    this.lastMemory = response.memoryBytes;
+    return response.ok;
+  }
+
+  private async exec(request: CallRequest, timeoutMs: number): Promise<unknown> {
+    const channel = this.ensureWorker();
+    const exited = this.exited!;
+    const fn = request.op === 'call' ? request.fn : 'activate';
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    try {
+      channel.send(State.Call, request);
+      let state: number = State.Call;
+      for (;;) {
+        const next = await Promise.race([channel.waitWhileAsync(state), timeout, exited]);
+        if (next === 'timeout') {
+          this.kill();
+          const error = this.timeoutError(fn, timeoutMs);
+          this.events.onRestart?.(error);
+          throw error;
+        }
+        if (typeof next === 'object' || next === State.Dead) {
+          const detail = typeof next === 'object' && next.error ? `: ${next.error.message}` : '';
+          const error = new PluginError('crashed', this.id, `${this.who} stopped unexpectedly during ${fn}${detail}. It restarts on the next call.`);
+          this.kill();
+          this.events.onRestart?.(error);
+          throw error;
+        }
+        state = next;
+        if (state === State.Return) {
+          const response = channel.read() as CallResponse;
+          channel.setState(State.Idle);
+          return this.unwrap(response);
+        }
+        if (state === State.HostCall) {
+          const hostRequest = channel.read() as HostRequest;
+          let reply: HostReply | null = null;
+          if (hostRequest.kind === 'host') reply = await this.dispatcher.reply(hostRequest.iface, hostRequest.fn, [...hostRequest.args]);
+          else this.events.onOutput?.(hostRequest.stream, hostRequest.text);
+          if (this.channel !== channel) continue; // killed while the host function ran; the next race reports it
+          this.sendReply(channel, reply);
+          state = State.HostReturn;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Runs the plugin on the calling thread: no timeouts can interrupt it. Host functions must be synchronous. */
+export class InProcessRunner implements PluginRunner {
+  readonly isolated = false;
+  private instance: PluginInstance | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly binary: PluginBinary,
+    private readonly dispatcher: HostDispatcher,
+    private readonly events: RunnerEvents = {},
+  ) {}
+
+  get memoryBytes(): number | undefined {
+    return this.instance?.memoryBytes;
+  }
+
+  /** The live instance, creating and activating one when needed. */
+  current(): PluginInstance {
+    if (this.disposed) throw new PluginError('disposed', this.binary.manifest.id, `${this.binary.manifest.name} was unloaded.`);
+    if (this.instance === undefined || this.instance.failure !== undefined) {
+      if (this.instance?.failure) this.events.onRestart?.(this.instance.failure);
+      const instance = PluginInstance.create(this.module, this.binary, (iface, fn, args) => this.hostCall(iface, fn, args), {
+        onOutput: this.events.onOutput,
+      });
+      instance.call('activate');
+      this.instance = instance;
+    }
+    return this.instance;
+  }
+
+  async call<F extends WorldFunction>(fn: F, args: Args<F>, _options: CallOptions): Promise<Result<F>> {
+    return this.callSync(fn, args);
+  }
+
+  callSync<F extends WorldFunction>(fn: F, args: Args<F>): Result<F> {
+    const instance = this.current();
+    if (fn === 'activate') return undefined as Result<F>;
+    return (instance.call as (f: F, ...a: Args<F>) => Result<F>)(fn, ...args);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    try {
+      if (this.instance && !this.instance.failure) this.instance.call('deactivate');
+    } catch {
+      // Best effort: the plugin is going away either way.
+    }
+    this.disposed = true;
+    this.instance = undefined;
+  }
+
+  private hostCall(iface: string, fn: string, args: unknown[]): unknown {
+    const reply = this.dispatcher.replySync(iface, fn, args)
+      ?? { err: { tag: Types.HostError.failed, value: `${iface}.${fn} is asynchronous; run this plugin isolated` } };
+    if (!('err' in reply)) return reply.ok;
+    throw new Types.HostError.Error_(Types.HostError._ctor(reply.err.tag as Types.HostError['tag'], reply.err.value));
+  }
+}
