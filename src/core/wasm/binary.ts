@@ -333,15 +333,15 @@ export function customSections(bytes: Uint8Array, name: string, sections: readon
   return sections.filter((s) => s.id === SectionId.Custom && s.name === name).map((s) => bytes.subarray(s.payloadStart, s.end));
 }
 
-/** Replaces every custom section of this name by one with the given payload, appended at the end. */
-export function setCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+/** Replaces every custom section of this name by one with the given payload (or none), appended at the end. */
+export function setCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array | undefined): Uint8Array {
   const sections = readSections(bytes);
   const parts: Uint8Array[] = [bytes.subarray(0, 8)];
   for (const s of sections) {
     if (s.id === SectionId.Custom && s.name === name) continue;
     parts.push(bytes.subarray(s.start, s.end));
   }
-  parts.push(customSection(name, payload));
+  if (payload !== undefined) parts.push(customSection(name, payload));
   return concat(parts);
 }
 
