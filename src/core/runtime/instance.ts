@@ -138,6 +138,10 @@ export class PluginInstance {
     const { id, name } = this.binary.manifest;
     const who = `${name} (${id})`;
     if (e instanceof PluginError) return e;
+    if (e instanceof $wcm.wstring.Error) {
+      // wstring.Error passes (value, message) to ResultError swapped: the guest's string is in `message`.
+      return new PluginError('guest-error', id, `${who}: ${e.message}`, { cause: e });
+    }
     if (e instanceof $wcm.ResultError) {
       const cause: unknown = (e as $wcm.ResultError<never>).cause;
       return new PluginError('guest-error', id, `${who}: ${typeof cause === 'string' ? cause : JSON.stringify(cause)}`, { cause: e });
