@@ -23,6 +23,8 @@ export type PluginErrorReason =
   | 'result-too-large'
   | 'memory-limit'
   | 'permission-denied'
+  | 'rate-limited'
+  | 'busy'
   | 'disabled'
   | 'disposed'
   | 'internal';

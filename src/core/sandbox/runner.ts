@@ -6,12 +6,12 @@
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Channel, ChannelBuffers, createChannelBuffers, MessageTooLarge, State } from './channel';
+import { Channel, ChannelBuffers, createChannelBuffers, MessageTooLarge, plainValue, State } from './channel';
 import type { CallRequest, CallResponse, HostRequest, WorkerInit } from './pluginWorker';
 import { PluginInstance } from '../runtime/instance';
 import { PluginBinary } from '../runtime/loader';
 import { HostDispatcher, HostReply } from '../runtime/hostDispatcher';
-import { plainReplacer, Types, WorldExports, WorldFunction } from '../runtime/abi';
+import { Types, WorldExports, WorldFunction } from '../runtime/abi';
 import { PluginError } from '../errors';
 
 export interface CallOptions {
@@ -45,13 +45,23 @@ export interface WorkerRunnerOptions {
   readonly maxResultBytes: number;
   /** V8 heap limits for the worker (the wasm memory is capped separately, in the module). */
   readonly resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
+  /** Calls that may wait behind the running one; more are refused with reason 'busy'. Unbounded by default. */
+  readonly maxQueuedCalls?: number;
 }
 
 /** Serialises async work: one call in flight per plugin. */
 class Queue {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+
+  /** Calls waiting or running. */
+  get size(): number {
+    return this.pending;
+  }
+
   run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task);
+    this.pending++;
+    const result = this.tail.then(task, task).finally(() => { this.pending--; });
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -69,6 +79,7 @@ export class WorkerRunner implements PluginRunner {
   private exited: Promise<{ exit: number; error?: Error }> | undefined;
   private needsActivate = true;
   private disposed = false;
+  private disposing: Promise<void> | undefined;
   private readonly queue = new Queue();
   private lastMemory: number | undefined;
 
@@ -90,6 +101,12 @@ export class WorkerRunner implements PluginRunner {
   }
 
   call<F extends WorldFunction>(fn: F, args: Args<F>, options: CallOptions): Promise<Result<F>> {
+    const max = this.options.maxQueuedCalls;
+    // The queue holds the running call plus the waiting ones.
+    if (max !== undefined && this.queue.size > max) {
+      return Promise.reject(new PluginError('busy', this.id,
+        `${this.who} is busy with one call and has ${this.queue.size - 1} more waiting; ${fn} was refused. The plugin is too slow for the work sent to it: try again later, or disable it if it stays busy.`));
+    }
     return this.queue.run(async () => {
       this.assertUsable();
       const started = Date.now();
@@ -97,7 +114,8 @@ export class WorkerRunner implements PluginRunner {
         await this.activate(options);
       }
       const remaining = Math.max(1, options.timeoutMs - (Date.now() - started));
-      const value = await this.exec({ op: 'call', fn, args }, remaining);
+      // The time spent activating counts against the call, but the error names the limit the user configured.
+      const value = await this.exec({ op: 'call', fn, args }, remaining, options.timeoutMs);
       if (fn === 'activate') this.needsActivate = false;
       return value as Result<F>;
     });
@@ -154,13 +172,18 @@ export class WorkerRunner implements PluginRunner {
     }
   }
 
-  async dispose(options: CallOptions = deactivateDefault()): Promise<void> {
-    if (this.disposed) return;
-    if (this.worker !== undefined && !this.needsActivate) {
-      await this.call('deactivate', [], options).catch(() => undefined);
-    }
+  dispose(options: CallOptions = deactivateDefault()): Promise<void> {
+    // Calls still waiting fail with 'disposed'; the running one finishes or times out. Whether there is a live,
+    // activated instance to deactivate is decided then, not now: a call that times out meanwhile kills the worker,
+    // and a fresh instance must not be started only to be deactivated.
     this.disposed = true;
-    await this.queue.run(async () => this.kill());
+    this.disposing ??= this.queue.run(async () => {
+      if (this.worker !== undefined && !this.needsActivate) {
+        await this.exec({ op: 'call', fn: 'deactivate', args: [] }, options.timeoutMs).catch(() => undefined);
+      }
+      this.kill();
+    });
+    return this.disposing;
   }
 
   private get id(): string {
@@ -213,7 +236,7 @@ export class WorkerRunner implements PluginRunner {
     });
     this.worker = worker;
     this.buffers = buffers;
-    this.channel = new Channel(buffers, { replacer: plainReplacer });
+    this.channel = new Channel(buffers, { prepare: plainValue });
     this.needsActivate = true;
     return this.channel;
   }
@@ -263,7 +286,7 @@ export class WorkerRunner implements PluginRunner {
     return response.ok;
   }
 
-  private async exec(request: CallRequest, timeoutMs: number): Promise<unknown> {
+  private async exec(request: CallRequest, timeoutMs: number, limitMs = timeoutMs): Promise<unknown> {
     const channel = this.ensureWorker();
     const exited = this.exited!;
     const fn = request.op === 'call' ? request.fn : 'activate';
@@ -276,7 +299,7 @@ export class WorkerRunner implements PluginRunner {
         const next = await Promise.race([channel.waitWhileAsync(state), timeout, exited]);
         if (next === 'timeout') {
           this.kill();
-          const error = this.timeoutError(fn, timeoutMs);
+          const error = this.timeoutError(fn, limitMs);
           this.events.onRestart?.(error);
           throw error;
         }
