@@ -47,16 +47,21 @@ describe('editor events and plugin hooks', () => {
       const editor = await openFile('batched.md', 'start\n');
       const before = await vscode.commands.executeCommand<{ batches: number; changes: number }>(pluginCommandId('todo-tracker', 'todo-stats'), {});
       const edits = 40;
-      // Forty separate edits in a burst, each its own change event.
-      await Promise.all(Array.from({ length: edits }, (_, i) => {
+      let seen = 0;
+      const counted = vscode.workspace.onDidChangeTextDocument((e) => { if (e.document === editor.document) seen += e.contentChanges.length; });
+      // Forty edits one after the other, as fast as VS Code takes them (concurrent applyEdits may be refused).
+      for (let i = 0; i < edits; i++) {
         const we = new vscode.WorkspaceEdit();
         we.insert(editor.document.uri, new vscode.Position(0, 0), i % 10 === 0 ? `TODO item ${i} ✓\n` : 'x');
-        return vscode.workspace.applyEdit(we);
-      }));
-      const stats = await until('all changes to reach the plugin', async () => {
-        const s = await vscode.commands.executeCommand<{ batches: number; changes: number }>(pluginCommandId('todo-tracker', 'todo-stats'), {});
-        return s.changes - before.changes >= edits ? s : undefined;
-      });
+        assert.ok(await vscode.workspace.applyEdit(we), `VS Code applied edit ${i}`);
+      }
+      counted.dispose();
+      assert.equal(seen, edits, 'VS Code reported one content change per edit');
+      let last = before;
+      const stats = await until(`all changes to reach the plugin (last seen: ${JSON.stringify(last)})`, async () => {
+        last = await vscode.commands.executeCommand<{ batches: number; changes: number }>(pluginCommandId('todo-tracker', 'todo-stats'), {});
+        return last.changes - before.changes >= edits ? last : undefined;
+      }).catch((e: Error) => { throw new Error(`${e.message}; before ${JSON.stringify(before)}, last ${JSON.stringify(last)}`); });
       assert.equal(stats.changes - before.changes, edits, 'no change lost or duplicated');
       assert.ok(stats.batches - before.batches < edits / 2, `changes were batched (${stats.batches - before.batches} batches for ${edits} changes)`);
       const diagnostics = await until('4 TODO diagnostics', () => {

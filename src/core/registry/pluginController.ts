@@ -121,6 +121,7 @@ export class PluginController {
   private async doStart(): Promise<PluginRunner> {
     this.setState('starting');
     const t0 = this.now;
+    let runner: PluginRunner | undefined;
     try {
       const bytes = new Uint8Array(await fs.promises.readFile(this.options.file));
       if (sha256(bytes) !== this.binaryValue.sha256) {
@@ -134,7 +135,7 @@ export class PluginController {
         onOutput: (stream: 'stdout' | 'stderr', text: string) => this.guestLog(stream === 'stdout' ? 'info' : 'warn', text.replace(/\n$/, '')),
         onRestart: (cause: PluginError) => { this.metrics.restarts++; this.options.log.warn(`restarting: ${cause.message}`); },
       };
-      const runner: PluginRunner = this.options.isolation === 'in-process'
+      runner = this.options.isolation === 'in-process'
         ? new InProcessRunner(module, this.binaryValue, dispatcher, events)
         : new WorkerRunner(module, this.binaryValue, dispatcher, {
           workerPath: this.options.workerPath,
@@ -143,18 +144,27 @@ export class PluginController {
           maxQueuedCalls: this.options.limits.maxQueuedCalls,
         }, events);
       await runner.call('activate', [], { timeoutMs: this.options.limits.commandTimeoutMs });
+      // Disposed while activating: the plugin must not come back to life (the catch below releases the runner).
+      if ((this.stateValue as ControllerState) === 'disposed') throw this.disposedError();
       this.runner = runner;
       this.options.log.info(`started in ${Math.round(this.now - t0)} ms (${runner.isolated ? 'isolated worker' : 'in-process'})`);
       this.setState('active');
       return runner;
     } catch (e) {
-      const error = e instanceof PluginError ? e : new PluginError('internal', this.id, `${this.who} could not start: ${describeError(e)}`);
-      this.options.log.error(error.message);
+      // A runner whose activation failed would otherwise keep its worker thread alive forever.
+      if (runner !== undefined) void runner.dispose({ timeoutMs: Math.min(2000, this.options.limits.commandTimeoutMs) }).catch(() => undefined);
+      if (this.stateValue === 'disposed') throw this.disposedError();
+      let error = e instanceof PluginError ? e : new PluginError('internal', this.id, `${this.who} could not start: ${describeError(e)}`);
       // A plugin that cannot start stays failed until reloaded; a timeout or trap in activate follows the restart policy.
       if (error.isFatalToInstance) {
+        this.options.log.error(error.message);
         this.noteFatal(error);
         if (this.stateValue !== 'failed') this.setState('idle', error);
       } else {
+        if (error.reason === 'guest-error') {
+          error = new PluginError(error.reason, this.id, `${error.message.replace(/\.?$/, '.')} It stays stopped until it is reloaded: fix what it reports (or tell its author), then reload it from the plugin manager.`);
+        }
+        this.options.log.error(error.message);
         this.setState('failed', error);
       }
       throw error;
