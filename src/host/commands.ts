@@ -9,6 +9,7 @@ import type { ActionApplier } from './actionApplier';
 import type { Logs } from './logging';
 import type { Notifier } from './notifier';
 import type { PanelManager } from './panels';
+import type { PluginManager } from './manager';
 
 export function pluginCommandId(pluginId: string, commandId: string): string {
   return `wasmPlugins.run.${pluginId}.${commandId}`;
@@ -20,6 +21,7 @@ export interface CommandHost {
   readonly notifier: Notifier;
   readonly panels: PanelManager;
   readonly logs: Logs;
+  readonly manager: PluginManager;
 }
 
 export interface CommandPick extends vscode.QuickPickItem {
@@ -42,6 +44,14 @@ export class PluginCommands implements vscode.Disposable {
       'wasmPlugins.openPanel': () => this.pickAndOpenPanel(),
       'wasmPlugins.showLog': (pluginId?: unknown) => this.showLog(typeof pluginId === 'string' ? pluginId : undefined),
       'wasmPlugins.reloadAll': () => this.host.registry.reloadAll(),
+      'wasmPlugins.showManager': () => this.host.manager.showManager(),
+      // Manager actions; each takes an optional argument so scripts and tests can run them without a dialog.
+      'wasmPlugins.installFromFile': (target?: unknown) => this.host.manager.installFromFile(target instanceof vscode.Uri || typeof target === 'string' ? target : undefined),
+      'wasmPlugins.installFromUrl': (url?: unknown, sha256?: unknown) => this.host.manager.installFromUrl(typeof url === 'string' ? url : undefined, typeof sha256 === 'string' ? sha256 : undefined),
+      'wasmPlugins.uninstall': (id?: unknown, confirm?: unknown) => this.withPlugin(id, 'Uninstall Plugin', (p) => this.host.manager.uninstall(p, confirm !== false)),
+      'wasmPlugins.enable': (id?: unknown) => this.withPlugin(id, 'Enable Plugin', (p) => this.host.manager.setEnabled(p, true)),
+      'wasmPlugins.disable': (id?: unknown) => this.withPlugin(id, 'Disable Plugin', (p) => this.host.manager.setEnabled(p, false)),
+      'wasmPlugins.reload': (id?: unknown) => this.withPlugin(id, 'Reload Plugin', (p) => this.host.manager.reload(p)),
     };
     for (const [id, fn] of Object.entries(table)) this.disposables.push(vscode.commands.registerCommand(id, fn));
     this.disposables.push(this.host.registry.onDidChange(() => this.sync()));
@@ -167,6 +177,18 @@ export class PluginCommands implements vscode.Disposable {
     } catch (e) {
       this.host.notifier.pluginFailed(pick.pluginId, e instanceof PluginError ? e : new PluginError('internal', pick.pluginId, describeError(e)));
     }
+  }
+
+  /** Runs an action on a plugin given by id, or asks which one. */
+  private async withPlugin<T>(id: unknown, title: string, action: (pluginId: string) => Promise<T>): Promise<T | undefined> {
+    let pluginId = typeof id === 'string' ? id : undefined;
+    if (pluginId === undefined) {
+      const items = this.host.registry.entries.filter((e) => e.binary && !e.shadowedBy)
+        .map((e) => ({ label: e.binary!.manifest.name, description: `${e.binary!.manifest.id} · ${e.source}`, id: e.binary!.manifest.id }));
+      pluginId = (await vscode.window.showQuickPick(items, { title }))?.id;
+      if (pluginId === undefined) return undefined;
+    }
+    return action(pluginId);
   }
 
   private async showLog(pluginId: string | undefined): Promise<void> {

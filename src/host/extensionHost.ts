@@ -2,6 +2,7 @@
 // Activation only constructs objects and starts discovery (which reads the metadata cache); no plugin is compiled
 // or started until a command, event or panel needs it.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EventRouter } from '../core/registry/eventRouter';
@@ -21,6 +22,7 @@ import { PluginCommands } from './commands';
 import { createHostApi } from './hostApi';
 import { PluginStorage } from './storage';
 import { wireEditorEvents } from './editorEvents';
+import { PluginManager } from './manager';
 
 const FATAL_FOR_USER = new Set(['trap', 'timeout', 'crashed', 'memory-limit', 'result-too-large']);
 
@@ -37,6 +39,7 @@ export class ExtensionHost implements vscode.Disposable {
   readonly panels: PanelManager;
   readonly applier: ActionApplier;
   readonly commands: PluginCommands;
+  readonly manager: PluginManager;
   /** Resolves when the first discovery finished. */
   readonly ready: Promise<void>;
   private readonly disposables: vscode.Disposable[] = [];
@@ -58,6 +61,7 @@ export class ExtensionHost implements vscode.Disposable {
       logFor: (id) => this.logs.forPlugin(id),
       hostApiFor: (id, binary) => createHostApi(this, id, binary),
       allows: (id, cap) => this.allows(id, cap),
+      request: (id, cap) => this.permissions.request(id, this.registry.entry(id)?.binary?.manifest.name ?? id, cap),
       isEnabled: (id) => !this.disabledIds().includes(id),
       setEnabled: (id, enabled) => this.setEnabled(id, enabled),
       limitsFor: (id) => this.config.limitsFor(id),
@@ -77,6 +81,7 @@ export class ExtensionHost implements vscode.Disposable {
       failed: (plugin, error) => this.reportFailure(plugin.id, error),
     }, log, { changeDebounceMs: this.config.changeDebounceMs, selectionThrottleMs: this.config.selectionThrottleMs });
     this.commands = new PluginCommands(this);
+    this.manager = new PluginManager(this);
 
     this.disposables.push(
       this.registry.onDidChange(() => this.registryChanged()),
@@ -93,7 +98,9 @@ export class ExtensionHost implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.registry.refresh()),
       this.permissions.onDidChange(() => this.registryChanged()),
     );
-    this.ready = this.registry.refresh().then(() => this.startEagerPlugins());
+    // The user plugin folder always exists, so it can be watched before the first install.
+    this.ready = fs.promises.mkdir(this.userPluginFolder, { recursive: true }).catch(() => undefined)
+      .then(() => this.registry.refresh()).then(() => this.startEagerPlugins());
   }
 
   /** Where plugins come from, in increasing precedence. Workspace plugins are listed but blocked when untrusted. */
@@ -127,7 +134,7 @@ export class ExtensionHost implements vscode.Disposable {
     return this.context.globalState.get<string[]>('wasmPlugins.disabled', []);
   }
 
-  private async setEnabled(pluginId: string, enabled: boolean): Promise<void> {
+  async setEnabled(pluginId: string, enabled: boolean): Promise<void> {
     const ids = new Set(this.disabledIds());
     if (enabled) ids.delete(pluginId);
     else ids.add(pluginId);
@@ -164,6 +171,7 @@ export class ExtensionHost implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.router.dispose();
+    this.manager.dispose();
     this.commands.dispose();
     this.panels.dispose();
     void this.registry.dispose();

@@ -58,6 +58,8 @@ class Lane {
   private busy = false;
   private readonly queue: QueueItem[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires (router clock); a sooner need replaces it. */
+  private timerDue = Infinity;
 
   constructor(readonly plugin: PluginController, private readonly router: EventRouter) {}
 
@@ -93,11 +95,18 @@ class Lane {
   }
 
   private schedule(): void {
-    if (this.busy || this.timer !== undefined) return;
+    if (this.busy) return;
     const selectionWait = this.pendingSelection ? Math.max(0, this.lastSelectionAt + this.router.options.selectionThrottleMs - this.router.now()) : Infinity;
     const changeWait = this.pending.size > 0 ? this.router.options.changeDebounceMs : Infinity;
     const wait = this.queue.length > 0 ? 0 : Math.min(selectionWait, changeWait);
     if (wait === Infinity) return;
+    // A timer already set for a throttled selection must not hold back an event that is due sooner.
+    const due = this.router.now() + wait;
+    if (this.timer !== undefined) {
+      if (due >= this.timerDue) return;
+      this.cancelTimer();
+    }
+    this.timerDue = due;
     // setImmediate batches everything that arrives in the same event-loop turn.
     this.timer = wait === 0
       ? (setImmediate(() => this.run()) as unknown as NodeJS.Timeout)
@@ -121,8 +130,15 @@ class Lane {
     return undefined;
   }
 
+  private cancelTimer(): void {
+    if (this.timer !== undefined) { clearTimeout(this.timer); clearImmediate(this.timer as unknown as NodeJS.Immediate); }
+    this.timer = undefined;
+    this.timerDue = Infinity;
+  }
+
   private async run(): Promise<void> {
     this.timer = undefined;
+    this.timerDue = Infinity;
     if (this.busy) return;
     this.busy = true;
     try {
@@ -132,6 +148,8 @@ class Lane {
     } finally {
       this.busy = false;
       this.schedule();
+      // Only now is the lane idle: the check after the last delivery ran while it was still busy.
+      this.router.checkIdle();
     }
   }
 
@@ -140,7 +158,7 @@ class Lane {
   }
 
   dispose(): void {
-    if (this.timer !== undefined) { clearTimeout(this.timer); clearImmediate(this.timer as unknown as NodeJS.Immediate); }
+    this.cancelTimer();
     this.queue.length = 0;
     this.pending.clear();
   }
@@ -256,7 +274,8 @@ export class EventRouter {
     try { this.sink.failed(plugin, error, kind); } catch (err) { this.log.error(`failure sink threw: ${describeError(err)}`); }
   }
 
-  private checkIdle(): void {
+  /** @internal used by lanes */
+  checkIdle(): void {
     if (this.idleWaiters.length === 0) return;
     if (![...this.lanes.values()].every((l) => l.idle)) return;
     for (const w of this.idleWaiters.splice(0)) w();

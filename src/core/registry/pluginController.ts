@@ -10,7 +10,7 @@ import { InProcessRunner, PluginRunner, WorkerRunner } from '../sandbox/runner';
 import { PluginError, describeError } from '../errors';
 import { Limits, memoryPages } from '../limits';
 import { PluginMetrics, RateLimiter } from '../metrics';
-import { checkActions } from '../actions';
+import { ACTION_CAPABILITY, ACTION_LIMITS, checkActions } from '../actions';
 import type { Capability } from '../capabilities';
 import type { Log } from '../log';
 
@@ -109,6 +109,12 @@ export class PluginController {
     return this.binaryValue.manifest.capabilities.includes(capability) && this.options.permissions.allows(capability);
   }
 
+  /** Asks the user (through the host) for a capability the manifest requests but nobody decided on yet. */
+  private requestPermission(capability: Capability): Promise<boolean> | undefined {
+    if (!this.binaryValue.manifest.capabilities.includes(capability)) return undefined;
+    return this.options.permissions.request?.(capability);
+  }
+
   /** Compiles and starts the sandbox if needed, then activates. Concurrent callers share one start. */
   start(): Promise<PluginRunner> {
     if (this.runner !== undefined) return Promise.resolve(this.runner);
@@ -130,7 +136,7 @@ export class PluginController {
       }
       const module = await compilePlugin(bytes, this.binaryValue, { maxMemoryPages: memoryPages(this.options.limits) });
       if (this.stateValue === 'disposed') throw this.disposedError();
-      const dispatcher = new HostDispatcher(this.id, this.guardedApi(), { allows: (c) => this.allows(c) }, this.options.log);
+      const dispatcher = new HostDispatcher(this.id, this.guardedApi(), { allows: (c) => this.allows(c), request: (c) => this.requestPermission(c) }, this.options.log);
       const events = {
         onOutput: (stream: 'stdout' | 'stderr', text: string) => this.guestLog(stream === 'stdout' ? 'info' : 'warn', text.replace(/\n$/, '')),
         onRestart: (cause: PluginError) => { this.metrics.restarts++; this.options.log.warn(`restarting: ${cause.message}`); },
@@ -254,7 +260,14 @@ export class PluginController {
     }
   }
 
-  private accept(actions: readonly Action[], what: string): Action[] {
+  private async accept(actions: readonly Action[], what: string): Promise<Action[]> {
+    // Actions need permissions like host functions do: ask for the undecided ones first (one prompt each).
+    const needed = new Set<Capability>();
+    for (const a of actions.slice(0, ACTION_LIMITS.actionsPerResult)) {
+      const c = ACTION_CAPABILITY[a.tag as keyof typeof ACTION_CAPABILITY];
+      if (c && !this.allows(c)) needed.add(c);
+    }
+    for (const c of needed) await this.requestPermission(c);
     const { accepted, rejected } = checkActions(actions, this.binaryValue.manifest, (c) => this.allows(c));
     for (const r of rejected) this.options.log.warn(`${what}: ignored action ${r.tag}: ${r.reason}`);
     return [...accepted];
@@ -265,7 +278,7 @@ export class PluginController {
       throw new PluginError('not-found', this.id, `${this.who} has no command "${commandId}".`);
     }
     const result = await this.call('command', (r, timeoutMs) => r.call('run-command', [commandId, argsJson], { timeoutMs }));
-    return { value: result.value, actions: this.accept(result.actions, `command ${commandId}`) };
+    return { value: result.value, actions: await this.accept(result.actions, `command ${commandId}`) };
   }
 
   async handleEvent(event: EditorEvent, kind: 'hook' | 'will-save' = 'hook'): Promise<Action[]> {

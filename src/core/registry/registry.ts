@@ -29,6 +29,8 @@ export interface RegistryServices {
   logFor(pluginId: string): Log;
   hostApiFor(pluginId: string, binary: PluginBinary): HostApi;
   allows(pluginId: string, capability: Capability): boolean;
+  /** Asks for an undecided capability (consent at first use); absent or undefined: refuse. */
+  request?(pluginId: string, capability: Capability): Promise<boolean> | undefined;
   isEnabled(pluginId: string): boolean;
   setEnabled(pluginId: string, enabled: boolean): Promise<void>;
   limitsFor(pluginId: string): Limits;
@@ -63,6 +65,15 @@ const SOURCE_RANK: Record<PluginSource, number> = { bundled: 0, user: 1, path: 2
 export const MAX_PLUGIN_BYTES = 64 * 1024 * 1024;
 
 type Listener = () => void;
+
+/**
+ * Whether `a` runs instead of `b` (same plugin id). A copy that may run beats a blocked one whatever their sources:
+ * otherwise an untrusted workspace could switch off an installed plugin by shipping a file with its id.
+ */
+function outranks(a: Scanned, b: Scanned): boolean {
+  if ((a.blocked === undefined) !== (b.blocked === undefined)) return a.blocked === undefined;
+  return SOURCE_RANK[a.source] >= SOURCE_RANK[b.source];
+}
 
 export class PluginRegistry {
   private scanned = new Map<string, Scanned>();
@@ -230,7 +241,7 @@ export class PluginRegistry {
       if (!s.binary) continue;
       const id = s.binary.manifest.id;
       const current = winners.get(id);
-      if (current === undefined || SOURCE_RANK[s.source] >= SOURCE_RANK[current.source]) winners.set(id, s);
+      if (current === undefined || outranks(s, current)) winners.set(id, s);
     }
     const wanted = new Set<string>();
     // Component plugins run under a PluginController; WASI programs and language servers are run by their own host.
@@ -287,7 +298,7 @@ export class PluginRegistry {
       binary,
       limits: this.services.limitsFor(id),
       api: this.services.hostApiFor(id, binary),
-      permissions: { allows: (cap) => this.services.allows(id, cap) },
+      permissions: { allows: (cap) => this.services.allows(id, cap), request: (cap) => this.services.request?.(id, cap) },
       log: this.services.logFor(id),
       isolation: this.services.isolation,
       workerPath: this.services.workerPath,

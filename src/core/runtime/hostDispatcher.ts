@@ -9,6 +9,11 @@ import { HostApi, hostError, IMPORTS, isHostError, MaybePromise } from './abi';
 export interface PermissionCheck {
   /** Whether the plugin may use the capability right now. */
   allows(capability: Capability): boolean;
+  /**
+   * Asks for a capability that is not granted yet (e.g. a consent prompt on first use); resolves with the decision.
+   * Only called for capabilities the manifest requests. Absent: refuse at once.
+   */
+  request?(capability: Capability): Promise<boolean> | undefined;
 }
 
 export interface HostDispatchLog {
@@ -43,13 +48,27 @@ export class HostDispatcher {
     const impl = (this.api as unknown as Record<string, Record<string, ((...a: unknown[]) => unknown) | undefined> | undefined>)[iface]?.[fn];
     if (route === undefined || impl === undefined) throw hostError('failed', `the host has no function ${iface}.${fn}`);
     if (route.capability !== null && !this.permissions.allows(route.capability)) {
-      const key = `${route.capability}`;
-      if (!this.deniedOnce.has(key)) {
-        this.deniedOnce.add(key);
-        this.log.warn(`denied ${route.witInterface}.${fn}: the plugin does not have the "${route.capability}" permission (request it in the manifest; the user grants it)`);
-      }
-      throw hostError('denied', `permission "${route.capability}" is not granted to ${this.pluginId}`);
+      const capability = route.capability;
+      const request = this.permissions.request?.(capability);
+      if (request === undefined) throw this.denied(capability, route.witInterface, fn);
+      // The answer may take a while (a prompt): the guest waits, blocked in its worker.
+      return request.then((granted) => {
+        if (!granted) throw this.denied(capability, route.witInterface, fn);
+        return this.invoke(route, impl, fn, args);
+      });
     }
+    return this.invoke(route, impl, fn, args);
+  }
+
+  private denied(capability: Capability, witInterface: string, fn: string): Error {
+    if (!this.deniedOnce.has(capability)) {
+      this.deniedOnce.add(capability);
+      this.log.warn(`denied ${witInterface}.${fn}: the plugin does not have the "${capability}" permission (request it in the manifest; the user grants it)`);
+    }
+    return hostError('denied', `permission "${capability}" is not granted to ${this.pluginId}`);
+  }
+
+  private invoke(route: Route, impl: (...a: unknown[]) => unknown, fn: string, args: unknown[]): MaybePromise<unknown> {
     let result: unknown;
     try {
       result = impl(...args);

@@ -67,6 +67,13 @@ class Queue {
   }
 }
 
+/** An error the guest returned from activate, reworded to say that activation is what failed. */
+function activationError(e: unknown, binary: PluginBinary): unknown {
+  if (!(e instanceof PluginError) || e.reason !== 'guest-error') return e;
+  const who = `${binary.manifest.name} (${binary.manifest.id})`;
+  return new PluginError('guest-error', binary.manifest.id, `${who} failed to activate: ${e.message.replace(`${who}: `, '')}`);
+}
+
 function deactivateDefault(): CallOptions {
   return { timeoutMs: 2000 };
 }
@@ -110,9 +117,12 @@ export class WorkerRunner implements PluginRunner {
     return this.queue.run(async () => {
       this.assertUsable();
       const started = Date.now();
-      if (this.needsActivate && fn !== 'activate') {
+      if (fn === 'activate') {
+        // Explicit activation (the controller's start) reports failures like the implicit one does: naming it.
         await this.activate(options);
+        return undefined as Result<F>;
       }
+      if (this.needsActivate) await this.activate(options);
       const remaining = Math.max(1, options.timeoutMs - (Date.now() - started));
       // The time spent activating counts against the call, but the error names the limit the user configured.
       const value = await this.exec({ op: 'call', fn, args }, remaining, options.timeoutMs);
@@ -129,7 +139,11 @@ export class WorkerRunner implements PluginRunner {
     this.assertUsable();
     const deadline = Date.now() + options.timeoutMs;
     if (this.needsActivate && fn !== 'activate') {
-      this.execSync({ op: 'call', fn: 'activate', args: [] }, deadline, options.timeoutMs);
+      try {
+        this.execSync({ op: 'call', fn: 'activate', args: [] }, deadline, options.timeoutMs);
+      } catch (e) {
+        throw activationError(e, this.binary);
+      }
       this.needsActivate = false;
     }
     const value = this.execSync({ op: 'call', fn, args }, deadline, options.timeoutMs) as Result<F>;
@@ -203,10 +217,7 @@ export class WorkerRunner implements PluginRunner {
       await this.exec({ op: 'call', fn: 'activate', args: [] }, options.timeoutMs);
       this.needsActivate = false;
     } catch (e) {
-      if (e instanceof PluginError && e.reason === 'guest-error') {
-        throw new PluginError('guest-error', this.id, `${this.who} failed to activate: ${e.message.replace(`${this.who}: `, '')}`);
-      }
-      throw e;
+      throw activationError(e, this.binary);
     }
   }
 
@@ -290,13 +301,23 @@ export class WorkerRunner implements PluginRunner {
     const channel = this.ensureWorker();
     const exited = this.exited!;
     const fn = request.op === 'call' ? request.fn : 'activate';
+    // The budget is the plugin's own running time: it pauses while a host function runs (which may wait for the
+    // user, e.g. a permission prompt) and resumes when the guest continues.
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    let left = timeoutMs;
+    let since = performance.now();
+    let fire: (v: 'timeout') => void = () => undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { fire = resolve; });
+    const arm = () => { since = performance.now(); timer = setTimeout(() => fire('timeout'), Math.max(0, left)); };
+    const pause = () => { clearTimeout(timer); left -= performance.now() - since; };
+    arm();
     try {
       channel.send(State.Call, request);
       let state: number = State.Call;
       for (;;) {
-        const next = await Promise.race([channel.waitWhileAsync(state), timeout, exited]);
+        let next = await Promise.race([channel.waitWhileAsync(state), timeout, exited]);
+        // The extension host may have been too busy to notice an answer that came in time: take the answer.
+        if (next === 'timeout' && channel.state === State.Return) next = State.Return;
         if (next === 'timeout') {
           this.kill();
           const error = this.timeoutError(fn, limitMs);
@@ -319,8 +340,11 @@ export class WorkerRunner implements PluginRunner {
         if (state === State.HostCall) {
           const hostRequest = channel.read() as HostRequest;
           let reply: HostReply | null = null;
-          if (hostRequest.kind === 'host') reply = await this.dispatcher.reply(hostRequest.iface, hostRequest.fn, [...hostRequest.args]);
-          else this.events.onOutput?.(hostRequest.stream, hostRequest.text);
+          if (hostRequest.kind === 'host') {
+            pause();
+            reply = await this.dispatcher.reply(hostRequest.iface, hostRequest.fn, [...hostRequest.args]);
+            arm();
+          } else this.events.onOutput?.(hostRequest.stream, hostRequest.text);
           if (this.channel !== channel) continue; // killed while the host function ran; the next race reports it
           this.sendReply(channel, reply);
           state = State.HostReturn;
@@ -357,7 +381,11 @@ export class InProcessRunner implements PluginRunner {
       const instance = PluginInstance.create(this.module, this.binary, (iface, fn, args) => this.hostCall(iface, fn, args), {
         onOutput: this.events.onOutput,
       });
-      instance.call('activate');
+      try {
+        instance.call('activate');
+      } catch (e) {
+        throw activationError(e, this.binary);
+      }
       this.instance = instance;
     }
     return this.instance;
