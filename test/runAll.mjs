@@ -5,7 +5,8 @@
 //   node test/runAll.mjs [--skip vscode,e2e] [--only core]
 //
 // Steps: build (type-check + bundle) → build:plugins → core (plain Node: unit, loader, sandbox, WIT corpus, binding
-// drift, short fuzz run) → vscode (in-VS-Code suite on the oldest and newest supported VS Code) → e2e (browser UI).
+// drift, short fuzz run) → vscode (in-VS-Code suite on the oldest and newest supported VS Code) → activation (with 0
+// and 50 extra plugins, in real VS Code) → e2e (browser UI).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,6 +27,7 @@ const steps = [
   { name: 'build:plugins', cmd: [node, 'plugins/build.mjs'], fatal: true },
   { name: 'core', cmd: [node, 'node_modules/typescript/bin/tsc', '-p', 'test/core/tsconfig.json'], then: () => [node, '--test', ...coreTestFiles()] },
   { name: 'vscode', cmd: [node, 'test/harness/runVsCodeTests.mjs'] },
+  { name: 'activation', cmd: [node, 'test/harness/activationScaling.mjs', '--version', 'max'] },
   { name: 'e2e', cmd: [node, 'test/e2e/run.mjs'] },
 ];
 
