@@ -7,6 +7,7 @@ import { BinaryError, customSections, ImportEntry, ModuleInfo, readModule, capMe
 import { MANIFEST_SECTION, MAX_MANIFEST_BYTES, parseManifestSection, PluginManifest } from '../manifest';
 import { PluginError } from '../errors';
 import { WASI_MODULE, WASI_STUBBED_FUNCTIONS } from './wasiStubs';
+import { WASI_PREVIEW1_FUNCTIONS } from '../wasi/preview1';
 
 /** A core function signature as value-type codes (0x7f = i32, 0x7e = i64, 0x7d = f32, 0x7c = f64). */
 export interface CoreSignature {
@@ -85,6 +86,16 @@ function checkImports(info: ModuleInfo, world: WorldShape, manifest: PluginManif
       continue;
     }
     const sigType = imp.typeIndex !== undefined ? info.types[imp.typeIndex] : undefined;
+    // Per kind: a component gets a few capability-free WASI stubs next to the host API; a WASI program (wasi-command,
+    // language-server) runs under a full preview1 implementation and has no host API to import.
+    if (manifest.kind !== 'component') {
+      const expected = imp.module === WASI_MODULE ? WASI_PREVIEW1_FUNCTIONS.get(imp.name) : undefined;
+      if (imp.module !== WASI_MODULE) problems.push(`${describe(imp)}: a ${manifest.kind} plugin is a WASI program and may import only "${WASI_MODULE}" functions`);
+      else if (expected === undefined) problems.push(`${describe(imp)} is not a WASI preview1 function`);
+      else if (sigType === undefined || !sameSignature(expected, sigType)) problems.push(`${describe(imp)} has signature ${sigType ? formatSignature(sigType) : '(unknown type)'} but WASI preview1's is ${formatSignature(expected)}`);
+      else usesWasi = true;
+      continue;
+    }
     if (imp.module === WASI_MODULE) {
       if (!WASI_STUBBED_FUNCTIONS.has(imp.name)) problems.push(`${describe(imp)} is a WASI function this host does not provide to plugins`);
       else usesWasi = true;
@@ -100,10 +111,23 @@ function checkImports(info: ModuleInfo, world: WorldShape, manifest: PluginManif
     }
   }
   if (problems.length > 0) {
-    throw new PluginError('unknown-import', manifest.id,
-      `${who} imports functions the host does not provide: ${problems.join('; ')}. Rebuild the plugin against plugin API ${world.apiVersion} with its SDK.`);
+    throw new PluginError('unknown-import', manifest.id, manifest.kind === 'component'
+      ? `${who} imports functions the host does not provide: ${problems.join('; ')}. Rebuild the plugin against plugin API ${world.apiVersion} with its SDK.`
+      : `${who} imports functions the host does not provide: ${problems.join('; ')}. Build it as a WASI preview1 program (clang --target=wasm32-wasi, or rustc --target wasm32-wasi).`);
   }
   return { usesWasi };
+}
+
+/** A WASI program is started through `_start` and shares its memory with the WASI implementation. */
+function checkWasiProgramExports(info: ModuleInfo, manifest: PluginManifest): void {
+  const byName = new Map(info.exports.map((e) => [e.name, e.kind]));
+  const missing: string[] = [];
+  if (byName.get('_start') !== 'func') missing.push('"_start" (the program entry point)');
+  if (byName.get('memory') !== 'memory') missing.push('"memory" (its linear memory)');
+  if (missing.length > 0) {
+    throw new PluginError('missing-export', manifest.id,
+      `${manifest.name} (${manifest.id}) is a ${manifest.kind} plugin but lacks exports: ${missing.join(', ')}. Build it as a WASI command with a main function (not as a library: no -nostartfiles / --no-entry / cdylib).`);
+  }
 }
 
 function checkExports(info: ModuleInfo, world: WorldShape, manifest: PluginManifest): { exports: string[]; postReturns: string[] } {
@@ -174,6 +198,7 @@ export function inspectPlugin(bytes: Uint8Array, label: string, world: WorldShap
   }
   const { manifest, warnings } = parseManifestSection(manifests[0], label);
   const { usesWasi } = checkImports(info, world, manifest);
+  if (manifest.kind !== 'component') checkWasiProgramExports(info, manifest);
   const { exports, postReturns } = manifest.kind === 'component' ? checkExports(info, world, manifest) : { exports: [], postReturns: [] };
   return { label, sha256: sha256(bytes), size: bytes.length, manifest, warnings, exports, postReturns, usesWasi };
 }
