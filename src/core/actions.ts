@@ -47,7 +47,8 @@ export function checkActions(actions: readonly Action[], manifest: PluginManifes
   }
   for (const action of actions.slice(0, ACTION_LIMITS.actionsPerResult)) {
     const tag = action.tag as ActionTag;
-    if (!(tag in ACTION_CAPABILITY)) { rejected.push({ tag: String(tag), reason: 'unknown action' }); continue; }
+    // Own keys only: `in` would take "toString" or "constructor" for actions.
+    if (!Object.prototype.hasOwnProperty.call(ACTION_CAPABILITY, tag)) { rejected.push({ tag: String(tag), reason: 'unknown action' }); continue; }
     const capability = ACTION_CAPABILITY[tag];
     if (capability !== null && !allows(capability)) {
       rejected.push({ tag, reason: `needs the "${capability}" permission` });
@@ -60,6 +61,9 @@ export function checkActions(actions: readonly Action[], manifest: PluginManifes
   return { accepted, rejected };
 }
 
+/** A URI as VS Code prints one (`file:///…`, `untitled:…`): a scheme first. Whether the document is open is the adapter's check. */
+const DOCUMENT_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S*$/;
+
 function payloadProblem(action: Action, manifest: PluginManifest): string | undefined {
   switch (action.tag) {
     case 'notify':
@@ -69,6 +73,7 @@ function payloadProblem(action: Action, manifest: PluginManifest): string | unde
     case 'insertText':
       return action.value.length > ACTION_LIMITS.textChars ? 'inserted text too large' : undefined;
     case 'applyEdit': {
+      if (!DOCUMENT_URI.test(action.value.uri)) return `"${action.value.uri}" is not a document URI`;
       const edits = action.value.edits;
       if (edits.length > ACTION_LIMITS.editsPerDocument) return `${edits.length} edits in one document (limit ${ACTION_LIMITS.editsPerDocument})`;
       for (const e of edits) {
@@ -78,6 +83,7 @@ function payloadProblem(action: Action, manifest: PluginManifest): string | unde
       return undefined;
     }
     case 'setDiagnostics':
+      if (!DOCUMENT_URI.test(action.value.uri)) return `"${action.value.uri}" is not a document URI`;
       return action.value.diagnostics.length > ACTION_LIMITS.diagnosticsPerDocument ? 'too many diagnostics for one document' : undefined;
     case 'postToPanel':
     case 'openPanel': {

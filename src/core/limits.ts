@@ -56,7 +56,8 @@ export function resolveLimits(...overrides: readonly (Partial<Record<string, unk
   for (const o of overrides) {
     if (o === undefined || o === null || typeof o !== 'object') continue;
     for (const [key, value] of Object.entries(o)) {
-      if (!(key in BOUNDS)) { problems.push(`unknown limit "${key}"`); continue; }
+      // Own keys only: settings JSON may hold "__proto__" or "constructor", which `in` would find on every object.
+      if (!Object.prototype.hasOwnProperty.call(BOUNDS, key)) { problems.push(`unknown limit "${key}"`); continue; }
       if (typeof value !== 'number' || !Number.isFinite(value)) { problems.push(`limit "${key}" must be a number`); continue; }
       const [min, max] = BOUNDS[key as keyof Limits];
       const clamped = Math.min(max, Math.max(min, value));

@@ -81,7 +81,8 @@ export class RateLimiter {
 
   take(): boolean {
     const t = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    // A wall clock set back must not drive the bucket below zero (that would silence the plugin for as long).
+    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, t - this.last) / 1000) * this.perSecond);
     this.last = t;
     if (this.tokens < 1) return false;
     this.tokens -= 1;

@@ -164,8 +164,9 @@ export class PluginController {
       // A plugin that cannot start stays failed until reloaded; a timeout or trap in activate follows the restart policy.
       if (error.isFatalToInstance) {
         this.options.log.error(error.message);
-        this.noteFatal(error);
-        if (this.stateValue !== 'failed') this.setState('idle', error);
+        // The failure that stops the plugin reports that (and what to do), not "it restarts on the next call".
+        if (this.noteFatal(error)) throw this.errorValue ?? error;
+        this.setState('idle', error);
       } else {
         if (error.reason === 'guest-error') {
           error = new PluginError(error.reason, this.id, `${error.message.replace(/\.?$/, '.')} It stays stopped until it is reloaded: fix what it reports (or tell its author), then reload it from the plugin manager.`);
@@ -207,22 +208,26 @@ export class PluginController {
     return new PluginError('disposed', this.id, `${this.who} was unloaded. Run the command again; if it stays unavailable, reload the plugin.`);
   }
 
-  private noteFatal(error: PluginError): void {
+  /** Applies the restart policy to a fatal failure; true when it stopped the plugin (state 'failed'). */
+  private noteFatal(error: PluginError): boolean {
     const t = this.now;
     const policy = this.options.restartPolicy ?? DEFAULT_RESTART_POLICY;
     this.failures.push(t);
     while (this.failures.length > 0 && this.failures[0] < t - policy.windowMs) this.failures.shift();
     if (this.failures.length >= policy.maxFailures) {
+      // The last failure's own advice ("it restarts on the next call") no longer holds: keep only what happened.
+      const last = error.message.replace(/\s*It restarts on the next call[\s\S]*$/, '');
       const stopped = new PluginError(error.reason, this.id,
-        `${this.who} was stopped after ${this.failures.length} failures within ${Math.round(policy.windowMs / 1000)} s; the last: ${error.message} Fix or update the plugin, then reload it from the plugin manager.`);
+        `${this.who} was stopped after ${this.failures.length} failures within ${Math.round(policy.windowMs / 1000)} s; the last: ${last} Fix or update the plugin, then reload it from the plugin manager.`);
       this.options.log.error(stopped.message);
       void this.stopRunner();
       this.setState('failed', stopped);
-      return;
+      return true;
     }
     const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (this.failures.length - 1));
     this.backoffUntil = t + delay;
     this.changed();
+    return false;
   }
 
   private timeoutFor(kind: CallKind): number {
@@ -254,8 +259,9 @@ export class PluginController {
     } catch (e) {
       const error = e instanceof PluginError ? e : new PluginError('internal', this.id, `${this.who}: ${describeError(e)}`);
       this.metrics.record(performance.now() - t0, error.reason);
-      if (error.isFatalToInstance && this.stateValue === 'active') this.noteFatal(error);
-      else this.changed();
+      if (error.isFatalToInstance && this.stateValue === 'active') {
+        if (this.noteFatal(error)) throw this.errorValue ?? error;
+      } else this.changed();
       throw error;
     }
   }

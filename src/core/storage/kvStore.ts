@@ -272,6 +272,8 @@ export class KvStore {
     const who = `the storage of ${bucket.pluginId} (${bucket.scope})`;
     removeStaleTemps(file);
     const main = readKvFile(file);
+    // No main file means no data, even if a backup exists: writes never remove it (rename replaces it atomically), so
+    // it is missing only before the first write or because someone deleted it to reset the plugin's data.
     if (main.kind === 'missing') return;
     if (main.kind === 'ok') {
       for (const [k, v] of main.entries) bucket.put(k, v);
