@@ -3,6 +3,8 @@
 //
 //   plugins/examples/<folder>/ → dist/plugins/<id>.wasm        (shipped examples)
 //   plugins/test/<folder>/     → dist/test-plugins/<id>.wasm   (fixtures for the host's own tests)
+//   plugins/bench/<folder>/    → dist/test-plugins/<id>.wasm   (the plugins `npm run bench` measures)
+//   plugins/hostile/<folder>/  → dist/test-plugins/<id>.wasm   (hostile plugins: the host must survive them)
 //
 // A plugin folder holds its source, its manifest (`plugin.json`, or `manifest.mjs` whose default export is the
 // manifest object or a function returning it) and optionally `build.json` (see plugins/README.md, "Building"). The
@@ -32,6 +34,8 @@ const rel = (p) => path.relative(ROOT, p) || '.';
 const GROUPS = [
   { dir: path.join(PLUGINS, 'examples'), out: path.join(ROOT, 'dist', 'plugins') },
   { dir: path.join(PLUGINS, 'test'), out: path.join(ROOT, 'dist', 'test-plugins') },
+  { dir: path.join(PLUGINS, 'bench'), out: path.join(ROOT, 'dist', 'test-plugins') },
+  { dir: path.join(PLUGINS, 'hostile'), out: path.join(ROOT, 'dist', 'test-plugins') },
 ];
 const STAMPS = path.join(ROOT, 'dist', '.plugin-stamps');
 const SDK = { c: path.join(PLUGINS, 'sdk', 'c'), rust: path.join(PLUGINS, 'sdk', 'rust'), assemblyscript: path.join(PLUGINS, 'sdk', 'assemblyscript') };
@@ -100,7 +104,11 @@ function discover() {
   return plugins;
 }
 
-function readConfig(p) {
+// Plugins of the WASI kinds are whole WASI programs (a `main`, run through `_start`), not implementations of the
+// plugin world: they are compiled as commands (C: with crt1, Rust: --target wasm32-wasi as a binary) and without SDK.
+const WASI_PROGRAM_KINDS = ['wasi-command', 'language-server'];
+
+function readConfig(p, manifest) {
   const file = path.join(p.dir, 'build.json');
   let config = {};
   if (fs.existsSync(file)) {
@@ -126,6 +134,8 @@ function readConfig(p) {
     language = found[0];
   }
   if (!LANGUAGES.includes(language)) throw new BuildError(`build.json: "language" must be one of ${LANGUAGES.join(', ')}`);
+  const wasiProgram = WASI_PROGRAM_KINDS.includes(manifest?.kind);
+  if (wasiProgram && language === 'assemblyscript') throw new BuildError(`a ${manifest.kind} plugin is a WASI program: write it in C or Rust`);
   let sources = config.sources;
   if (sources === undefined) {
     if (language === 'c') sources = byExt('.c').sort();
@@ -146,7 +156,8 @@ function readConfig(p) {
   return {
     language,
     sources: sources.map((s) => path.join(p.dir, s)),
-    sdk: config.sdk ?? true,
+    sdk: config.sdk ?? !wasiProgram,
+    wasiProgram,
     unchecked: config.unchecked ?? false,
     kebabExports: config.kebabExports ?? language === 'assemblyscript',
     flags,
@@ -214,7 +225,10 @@ function rustToolchain() {
   if (libdir.status !== 0 || !fs.existsSync(dir) || !fs.readdirSync(dir).some((f) => f.startsWith('libstd-'))) {
     throw new Error(`${rustc} has no wasm32-unknown-unknown standard library; ${APT_RUST}`);
   }
-  return { rustc, fingerprint: `${rustc}\n${version.stdout.trim()}` };
+  // WASI programs need the wasm32-wasi standard library too (Debian ships it in the same package).
+  const wasiDir = spawnSync(rustc, ['--print', 'target-libdir', '--target', 'wasm32-wasi'], { encoding: 'utf8' }).stdout?.trim();
+  const wasi = Boolean(wasiDir) && fs.existsSync(wasiDir) && fs.readdirSync(wasiDir).some((f) => f.startsWith('libstd-'));
+  return { rustc, wasi, fingerprint: `${rustc}\n${version.stdout.trim()}` };
 }
 
 function asToolchain() {
@@ -230,17 +244,19 @@ function asToolchain() {
 
 function compileCommand(language, tc, config, out) {
   if (language === 'c') {
-    const args = ['--target=wasm32-wasi', `--sysroot=${tc.sysroot}`, '-O2', '-Wall', '-Wextra', '-nostartfiles',
-      '-Wl,--no-entry', '-Wl,--strip-all', ...config.flags];
+    const args = ['--target=wasm32-wasi', `--sysroot=${tc.sysroot}`, '-O2', '-Wall', '-Wextra',
+      ...(config.wasiProgram ? [] : ['-nostartfiles', '-Wl,--no-entry']), '-Wl,--strip-all', ...config.flags];
     if (config.sdk) args.push('-I', SDK.c);
     args.push('-o', out, ...config.sources);
     if (config.sdk) args.push(path.join(SDK.c, 'wasm_plugin.c'));
     return { cmd: tc.clang, args, env: tc.env };
   }
   if (language === 'rust') {
+    if (config.wasiProgram && !tc.wasi) throw new BuildError(`${tc.rustc} has no wasm32-wasi standard library; ${APT_RUST}`);
     return {
       cmd: tc.rustc,
-      args: ['--edition', '2021', '--target', 'wasm32-unknown-unknown', '--crate-type', 'cdylib', '-C', 'opt-level=s',
+      args: ['--edition', '2021', '--target', config.wasiProgram ? 'wasm32-wasi' : 'wasm32-unknown-unknown',
+        '--crate-type', config.wasiProgram ? 'bin' : 'cdylib', '-C', 'opt-level=s',
         '-C', 'panic=abort', '-C', 'strip=symbols', ...config.flags, '-o', out, config.sources[0]],
       env: process.env,
     };
@@ -350,7 +366,7 @@ async function buildPlugin(p, opts) {
     if (previous?.output && previous.output !== rel(outFile)) fs.rmSync(path.join(ROOT, previous.output), { force: true });
   };
   try {
-    const config = readConfig(p);
+    const config = readConfig(p, manifest);
     const tc = toolchain(config.language);
     const { inputs: embedInputs } = await loadEmbedder();
     const inputFiles = [...listFiles(p.dir), SCRIPT, ...embedInputs];

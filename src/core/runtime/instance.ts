@@ -94,7 +94,7 @@ export class PluginInstance {
       }
       throw new PluginError('invalid-module', id, `${binary.manifest.name} (${id}) cannot be instantiated: ${(e as Error).message}. Rebuild the plugin against the current plugin API.`, { cause: e });
     }
-    context.initialize(new $wcm.Memory.Default(instance.exports as never));
+    context.initialize(new LinearMemory(instance.exports.memory as WebAssembly.Memory, instance.exports.cabi_realloc as Realloc, id));
     return new PluginInstance(binary, instance, context);
   }
 
@@ -162,6 +162,138 @@ export class PluginInstance {
     return new PluginError('trap', id, `${who} failed in ${fn}: ${e instanceof Error ? e.message : String(e)}. ${restart}`, { cause: e });
   }
 }
+
+type Realloc = (oldPtr: number, oldSize: number, align: number, newSize: number) => number;
+
+/**
+ * The linear memory @vscode/wasm-component-model lifts from and lowers into. The library's `Memory.Default` makes a
+ * new DataView for every range it reads (one per string, record, variant and list of a value) after a call to the
+ * `memory.buffer` getter, and copies byte arrays twice: profiling showed a third of an in-process command call spent
+ * there. Ranges of this memory share one view of the whole memory, renewed only when `memory.grow` has detached the
+ * buffer, and strings are decoded straight from the memory. The library still does all the lifting and lowering,
+ * through this memory (`WasmContext.initialize` takes any `Memory`). Reads are bounds-checked against the whole
+ * linear memory (the guest can point anywhere in it anyway); a read past its end is a MemoryError, which the
+ * instance reports as malformed data.
+ */
+class LinearMemory implements $wcm.Memory {
+  private bytes = new Uint8Array(0);
+  private data = new DataView(new ArrayBuffer(0));
+
+  constructor(private readonly memory: WebAssembly.Memory, private readonly cabiRealloc: Realloc, readonly id: string) {
+    if (!(memory instanceof WebAssembly.Memory) || typeof cabiRealloc !== 'function') {
+      throw new $wcm.MemoryError('The exports object must contain a memory object and a cabi_realloc function.');
+    }
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** The whole memory as bytes; a detached (grown) buffer has length 0. */
+  u8(): Uint8Array {
+    if (this.bytes.length === 0) this.renew();
+    return this.bytes;
+  }
+
+  view(): DataView {
+    if (this.bytes.length === 0) this.renew();
+    return this.data;
+  }
+
+  private renew(): void {
+    const buffer = this.memory.buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.data = new DataView(buffer);
+  }
+
+  alloc(align: $wcm.Alignment, size: number): $wcm.MemoryRange {
+    return new LinearRange(this, this.cabiRealloc(0, 0, align, size), size);
+  }
+
+  realloc(range: $wcm.MemoryRange, align: $wcm.Alignment, newSize: number): $wcm.MemoryRange {
+    return new LinearRange(this, this.cabiRealloc(range.ptr, range.size, align, newSize), newSize);
+  }
+
+  preAllocated(ptr: number, size: number): $wcm.MemoryRange {
+    return new LinearRange(this, ptr, size);
+  }
+
+  readonly(ptr: number, size: number): $wcm.ReadonlyMemoryRange {
+    return new ReadonlyLinearRange(this, ptr, size);
+  }
+}
+
+// The ranges add no fields (their memory is the base class's `_memory`): creating one stays as cheap as the library's.
+class LinearRange extends $wcm.MemoryRange {
+  get linear(): LinearMemory {
+    return this._memory as LinearMemory;
+  }
+
+  override range(offset: number, size: number): $wcm.MemoryRange {
+    if (offset + size > this.size) throw outOfRange(this, offset, size);
+    return new LinearRange(this._memory, this.ptr + offset, size);
+  }
+}
+
+class ReadonlyLinearRange extends $wcm.ReadonlyMemoryRange {
+  get linear(): LinearMemory {
+    return this._memory as LinearMemory;
+  }
+
+  override range(offset: number, size: number): $wcm.ReadonlyMemoryRange {
+    if (offset + size > this.size) throw outOfRange(this, offset, size);
+    return new ReadonlyLinearRange(this._memory, this.ptr + offset, size);
+  }
+}
+
+function outOfRange(range: { ptr: number; size: number }, offset: number, size: number): $wcm.MemoryError {
+  return new $wcm.MemoryError(`Memory access is out of bounds. Accessing [${offset}, ${size}], allocated[${range.ptr}, ${range.size}]`);
+}
+
+/**
+ * Whether any value of the API is a list<u8>. The library reads only those and UTF-8 strings with getUint8Array; a
+ * string is decoded at once, so a view of the memory is enough, but a list<u8> becomes a JS value of its own.
+ */
+const HAS_BYTE_LISTS = (() => {
+  const seen = new Set<unknown>();
+  const walk = (t: unknown): boolean => {
+    if (t === null || typeof t !== 'object' || seen.has(t)) return false;
+    seen.add(t);
+    if (t instanceof $wcm.Uint8ArrayType) return true;
+    const o = t as { fields?: { type: unknown }[]; cases?: { type?: unknown }[]; valueType?: unknown; elementType?: unknown; paramType?: unknown; returnType?: unknown };
+    return [...(o.fields ?? []).map((f) => f.type), ...(o.cases ?? []).map((c) => c.type), o.valueType, o.elementType, o.paramType, o.returnType].some(walk);
+  };
+  return [...EXPORTS.values()].some((e) => walk(e.type)) || IMPORTS.some((i) => [...i.functions.values()].some((f) => walk(f.type)));
+})();
+
+type Linear = (LinearRange | ReadonlyLinearRange) & { assertAlignment(offset: number, alignment: number): void };
+
+/** The accessors the library calls for our API's types, over the shared view (both range classes get them). */
+const LINEAR_ACCESSORS = {
+  getUint8(this: Linear, offset: number): number { return this.linear.view().getUint8(this.ptr + offset); },
+  getInt8(this: Linear, offset: number): number { return this.linear.view().getInt8(this.ptr + offset); },
+  getUint16(this: Linear, offset: number): number { this.assertAlignment(offset, 2); return this.linear.view().getUint16(this.ptr + offset, true); },
+  getInt16(this: Linear, offset: number): number { this.assertAlignment(offset, 2); return this.linear.view().getInt16(this.ptr + offset, true); },
+  getUint32(this: Linear, offset: number): number { this.assertAlignment(offset, 4); return this.linear.view().getUint32(this.ptr + offset, true); },
+  getInt32(this: Linear, offset: number): number { this.assertAlignment(offset, 4); return this.linear.view().getInt32(this.ptr + offset, true); },
+  getPtr(this: Linear, offset: number): number { this.assertAlignment(offset, 4); return this.linear.view().getUint32(this.ptr + offset, true); },
+  setUint8(this: Linear, offset: number, value: number): void { this.linear.view().setUint8(this.ptr + offset, value); },
+  setInt8(this: Linear, offset: number, value: number): void { this.linear.view().setInt8(this.ptr + offset, value); },
+  setUint32(this: Linear, offset: number, value: number): void { this.assertAlignment(offset, 4); this.linear.view().setUint32(this.ptr + offset, value, true); },
+  setInt32(this: Linear, offset: number, value: number): void { this.assertAlignment(offset, 4); this.linear.view().setInt32(this.ptr + offset, value, true); },
+  setPtr(this: Linear, offset: number, value: number): void { this.assertAlignment(offset, 4); this.linear.view().setUint32(this.ptr + offset, value, true); },
+  getUint8Array(this: Linear, offset: number, length?: number): Uint8Array {
+    const n = length ?? this.size - offset;
+    const start = this.ptr + offset;
+    const bytes = this.linear.u8();
+    if (!Number.isInteger(n) || n < 0 || start + n > bytes.length) throw outOfRange(this, offset, n);
+    // Strings are decoded straight from the memory (the decoder copies); a list<u8> value must own its bytes.
+    return HAS_BYTE_LISTS ? bytes.slice(start, start + n) : new Uint8Array(bytes.buffer, start, n);
+  },
+  setUint8Array(this: Linear, offset: number, values: Uint8Array): void { this.linear.u8().set(values, this.ptr + offset); },
+};
+Object.assign(LinearRange.prototype, LINEAR_ACCESSORS);
+Object.assign(ReadonlyLinearRange.prototype, LINEAR_ACCESSORS);
 
 function defaultResult(fn: WorldFunction): unknown {
   switch (fn) {

@@ -4,11 +4,11 @@
 // extension host and this thread blocks until the answer is written back, so host functions may be asynchronous there.
 
 import { workerData } from 'node:worker_threads';
-import { Channel, ChannelBuffers, MessageTooLarge, State } from './channel';
+import { Channel, ChannelBuffers, MessageTooLarge, plainValue, State } from './channel';
 import { PluginInstance } from '../runtime/instance';
 import { PluginBinary } from '../runtime/loader';
 import { HostReply } from '../runtime/hostDispatcher';
-import { plainReplacer, Types, WorldFunction } from '../runtime/abi';
+import { Types, WorldFunction } from '../runtime/abi';
 import { PluginError } from '../errors';
 
 export interface WorkerInit {
@@ -31,7 +31,7 @@ export type HostRequest =
   | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
 
 function serve(init: WorkerInit): never {
-  const channel = new Channel(init.buffers, { replacer: plainReplacer, maxMessageBytes: init.maxResultBytes });
+  const channel = new Channel(init.buffers, { prepare: plainValue, maxMessageBytes: init.maxResultBytes });
   const id = init.binary.manifest.id;
 
   const ask = (request: HostRequest): unknown => {
