@@ -42,8 +42,7 @@ export class PluginError extends Error {
 
   /** Errors that leave the instance unusable: the next call must start from a fresh instance. */
   get isFatalToInstance(): boolean {
-    return this.reason === 'trap' || this.reason === 'timeout' || this.reason === 'crashed' || this.reason === 'memory-limit'
-      || this.reason === 'result-too-large';
+    return this.reason === 'trap' || this.reason === 'timeout' || this.reason === 'crashed' || this.reason === 'memory-limit';
   }
 
   /** A plain object that survives structured clone (worker → main). */

@@ -15,6 +15,20 @@ export type SyncHostCall = (iface: string, fn: string, args: unknown[]) => unkno
 export interface InstanceHooks {
   /** Text the guest wrote to stdout/stderr through the WASI stubs. */
   onOutput?(stream: 'stdout' | 'stderr', text: string): void;
+  /**
+   * The most bytes of guest memory one result, or the arguments of one host call, may span (default 64 MiB). Checked
+   * while lifting, before a huge string or list becomes a JavaScript value.
+   */
+  maxResultBytes?: number;
+}
+
+export const DEFAULT_MAX_RESULT_BYTES = 64 * 1024 * 1024;
+
+/** Thrown by the linear memory when a lift reads past its byte budget. */
+class ReadBudgetExceeded extends Error {
+  constructor(readonly limit: number, readonly phase: 'result' | 'arguments') {
+    super(`more than ${limit} bytes`);
+  }
 }
 
 type CoreExport = (...args: number[]) => unknown;
@@ -37,8 +51,12 @@ export class PluginInstance {
       const post = binary.postReturns.includes(name) ? exports[`cabi_post_${name}`] : undefined;
       const type = binding.type;
       const ctx = this.context;
+      const memory = ctx.getMemory() as LinearMemory;
       if (post === undefined) {
-        this.bound.set(binding.witName, (...params) => type.callWasm(params as never, raw as never, ctx));
+        this.bound.set(binding.witName, (...params) => {
+          memory.startBudget('result');
+          return type.callWasm(params as never, raw as never, ctx);
+        });
       } else {
         // The library lifts from the pointer the export returned; the guest may free it only after that, in
         // post-return, which the library never calls. Remember the pointer and call it once lifting is done.
@@ -46,6 +64,7 @@ export class PluginInstance {
         const capture = (...args: number[]) => (ret = raw(...args));
         this.bound.set(binding.witName, (...params) => {
           ret = undefined;
+          memory.startBudget('result');
           try {
             return type.callWasm(params as never, capture as never, ctx);
           } finally {
@@ -75,6 +94,20 @@ export class PluginInstance {
       service[imp.iface] = fns;
     }
     const imports = plugin._.imports.create(service as unknown as plugin.Imports, context) as unknown as WebAssembly.Imports;
+    // Each host call lifts its arguments from guest memory under its own budget; the export's budget resumes after.
+    for (const ns of Object.values(imports)) {
+      for (const [name, fn] of Object.entries(ns as Record<string, (...a: unknown[]) => unknown>)) {
+        (ns as Record<string, unknown>)[name] = (...args: unknown[]) => {
+          const memory = context.getMemory() as LinearMemory;
+          const saved = memory.startBudget('arguments');
+          try {
+            return fn(...args);
+          } finally {
+            memory.restoreBudget(saved);
+          }
+        };
+      }
+    }
     let instance: WebAssembly.Instance | undefined;
     if (binary.usesWasi) {
       imports[WASI_MODULE] = createWasiStubs({
@@ -94,7 +127,7 @@ export class PluginInstance {
       }
       throw new PluginError('invalid-module', id, `${binary.manifest.name} (${id}) cannot be instantiated: ${(e as Error).message}. Rebuild the plugin against the current plugin API.`, { cause: e });
     }
-    context.initialize(new LinearMemory(instance.exports.memory as WebAssembly.Memory, instance.exports.cabi_realloc as Realloc, id));
+    context.initialize(new LinearMemory(instance.exports.memory as WebAssembly.Memory, instance.exports.cabi_realloc as Realloc, id, hooks.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES));
     return new PluginInstance(binary, instance, context);
   }
 
@@ -138,6 +171,13 @@ export class PluginInstance {
     const { id, name } = this.binary.manifest;
     const who = `${name} (${id})`;
     if (e instanceof PluginError) return e;
+    if (e instanceof ReadBudgetExceeded) {
+      // A result that is too large was refused before it was lifted: post-return ran, the instance is fine. Arguments
+      // of a host call that are too large abort the guest mid-call: that is a trap.
+      return e.phase === 'result'
+        ? new PluginError('result-too-large', id, `${who} returned ${e.message} from ${fn}; the limit is ${e.limit} bytes. Raise "wasmPlugins.limits.resultMB" if this is expected, or tell the plugin's author.`)
+        : new PluginError('trap', id, `${who} passed ${e.message} to a host function in ${fn}; the limit is ${e.limit} bytes. It restarts on the next call; if this keeps happening, disable it and tell its author.`);
+    }
     if (e instanceof $wcm.wstring.Error) {
       // wstring.Error passes (value, message) to ResultError swapped: the guest's string is in `message`.
       return new PluginError('guest-error', id, `${who}: ${e.message}`, { cause: e });
@@ -179,7 +219,11 @@ class LinearMemory implements $wcm.Memory {
   private bytes = new Uint8Array(0);
   private data = new DataView(new ArrayBuffer(0));
 
-  constructor(private readonly memory: WebAssembly.Memory, private readonly cabiRealloc: Realloc, readonly id: string) {
+  /** Bytes the current lift may still read; see `InstanceHooks.maxResultBytes`. */
+  private budget = Infinity;
+  private phase: 'result' | 'arguments' = 'result';
+
+  constructor(private readonly memory: WebAssembly.Memory, private readonly cabiRealloc: Realloc, readonly id: string, private readonly limit: number) {
     if (!(memory instanceof WebAssembly.Memory) || typeof cabiRealloc !== 'function') {
       throw new $wcm.MemoryError('The exports object must contain a memory object and a cabi_realloc function.');
     }
@@ -219,7 +263,27 @@ class LinearMemory implements $wcm.Memory {
   }
 
   readonly(ptr: number, size: number): $wcm.ReadonlyMemoryRange {
+    // Every string, list and record the library lifts is read through a range from here: charge its size first, so
+    // a 100 MB string or a million-element list is refused before it is decoded.
+    this.budget -= size;
+    if (this.budget < 0) {
+      this.budget = Infinity;
+      throw new ReadBudgetExceeded(this.limit, this.phase);
+    }
     return new ReadonlyLinearRange(this, ptr, size);
+  }
+
+  /** Starts a fresh budget for a lift; returns the state to restore (host calls nest inside an export call). */
+  startBudget(phase: 'result' | 'arguments'): { budget: number; phase: 'result' | 'arguments' } {
+    const saved = { budget: this.budget, phase: this.phase };
+    this.budget = this.limit;
+    this.phase = phase;
+    return saved;
+  }
+
+  restoreBudget(saved: { budget: number; phase: 'result' | 'arguments' }): void {
+    this.budget = saved.budget;
+    this.phase = saved.phase;
   }
 }
 

@@ -53,7 +53,7 @@ function serve(init: WorkerInit): never {
     let response: CallResponse;
     try {
       // A trap leaves the instance broken: start a fresh one from the compiled module (cheap, synchronous).
-      if (instance === undefined || instance.failure !== undefined) instance = PluginInstance.create(init.module, init.binary, hostCall, { onOutput });
+      if (instance === undefined || instance.failure !== undefined) instance = PluginInstance.create(init.module, init.binary, hostCall, { onOutput, maxResultBytes: init.maxResultBytes });
       response = request.op === 'memory'
         ? { ok: undefined, memoryBytes: instance.memoryBytes }
         : { ok: (instance.call as (fn: WorldFunction, ...a: unknown[]) => unknown)(request.fn, ...request.args), memoryBytes: instance.memoryBytes };
