@@ -140,6 +140,12 @@ export class PluginController {
       const events = {
         onOutput: (stream: 'stdout' | 'stderr', text: string) => this.guestLog(stream === 'stdout' ? 'info' : 'warn', text.replace(/\n$/, '')),
         onRestart: (cause: PluginError) => { this.metrics.restarts++; this.options.log.warn(`restarting: ${cause.message}`); },
+        onDroppedLogLines: (count: number) => {
+          if (this.metrics.droppedLogLines === 0) {
+            this.options.log.warn(`log rate limit (${this.options.limits.logLinesPerSecond} lines/s) reached: dropping lines; the count is in the plugin's metrics`);
+          }
+          this.metrics.droppedLogLines += count;
+        },
       };
       runner = this.options.isolation === 'in-process'
         ? new InProcessRunner(module, this.binaryValue, dispatcher, events)
@@ -148,6 +154,7 @@ export class PluginController {
           maxResultBytes: this.options.limits.resultMB * 1024 * 1024,
           resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.options.limits.resultMB * 4), stackSizeMb: 4 },
           maxQueuedCalls: this.options.limits.maxQueuedCalls,
+          logLinesPerSecond: this.options.limits.logLinesPerSecond,
         }, events);
       await runner.call('activate', [], { timeoutMs: this.options.limits.commandTimeoutMs });
       // Disposed while activating: the plugin must not come back to life (the catch below releases the runner).
@@ -178,7 +185,7 @@ export class PluginController {
     }
   }
 
-  /** Host API as the plugin sees it: the guest's log is rate limited here, before it reaches the channel. */
+  /** Host API as the plugin sees it: the guest's log is rate limited (in the worker first, here for in-process runs). */
   private guardedApi(): HostApi {
     const api = this.options.api;
     return {

@@ -10,12 +10,15 @@ import { PluginBinary } from '../runtime/loader';
 import { HostReply } from '../runtime/hostDispatcher';
 import { Types, WorldFunction } from '../runtime/abi';
 import { PluginError } from '../errors';
+import { RateLimiter } from '../metrics';
 
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly binary: PluginBinary;
   readonly buffers: ChannelBuffers;
   readonly maxResultBytes: number;
+  /** Log lines per second that cross to the extension host; the rest are dropped here and counted. */
+  readonly logLinesPerSecond?: number;
 }
 
 export type CallRequest =
@@ -23,8 +26,8 @@ export type CallRequest =
   | { readonly op: 'memory' };
 
 export type CallResponse =
-  | { readonly ok: unknown; readonly memoryBytes: number }
-  | { readonly error: ReturnType<PluginError['toJSON']> };
+  | { readonly ok: unknown; readonly memoryBytes: number; readonly droppedLogLines?: number }
+  | { readonly error: ReturnType<PluginError['toJSON']>; readonly droppedLogLines?: number };
 
 export type HostRequest =
   | { readonly kind: 'host'; readonly iface: string; readonly fn: string; readonly args: readonly unknown[] }
@@ -39,7 +42,14 @@ function serve(init: WorkerInit): never {
     while (channel.state === State.HostCall) channel.waitWhile(State.HostCall);
     return channel.read();
   };
+  // A log flood is cut here, before each line costs a round trip to the extension host.
+  const logLimiter = init.logLinesPerSecond === undefined ? undefined : new RateLimiter(init.logLinesPerSecond);
+  let droppedLogLines = 0;
   const hostCall = (iface: string, fn: string, args: unknown[]): unknown => {
+    if (logLimiter !== undefined && iface === 'log' && !logLimiter.take()) {
+      droppedLogLines++;
+      return undefined;
+    }
     const reply = ask({ kind: 'host', iface, fn, args }) as HostReply;
     if (!('err' in reply)) return reply.ok;
     throw new Types.HostError.Error_(Types.HostError._ctor(reply.err.tag as Types.HostError['tag'], reply.err.value));
@@ -60,6 +70,10 @@ function serve(init: WorkerInit): never {
     } catch (e) {
       const error = e instanceof PluginError ? e : new PluginError('internal', id, `the plugin worker failed: ${String(e)}`);
       response = { error: error.toJSON() };
+    }
+    if (droppedLogLines > 0) {
+      response = { ...response, droppedLogLines };
+      droppedLogLines = 0;
     }
     try {
       channel.send(State.Return, response);

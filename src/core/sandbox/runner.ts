@@ -27,6 +27,8 @@ export interface RunnerEvents {
   onOutput?(stream: 'stdout' | 'stderr', text: string): void;
   /** The instance was replaced after a failure (trap, timeout, crash). */
   onRestart?(cause: PluginError): void;
+  /** Log lines the worker dropped for exceeding the rate limit (reported with each call's answer). */
+  onDroppedLogLines?(count: number): void;
 }
 
 export interface PluginRunner {
@@ -45,6 +47,8 @@ export interface WorkerRunnerOptions {
   readonly maxResultBytes: number;
   /** V8 heap limits for the worker (the wasm memory is capped separately, in the module). */
   readonly resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
+  /** Log lines per second that cross from the worker; the rest are dropped inside the worker and counted. */
+  readonly logLinesPerSecond?: number;
   /** Calls that may wait behind the running one; more are refused with reason 'busy'. Unbounded by default. */
   readonly maxQueuedCalls?: number;
 }
@@ -224,7 +228,7 @@ export class WorkerRunner implements PluginRunner {
   private ensureWorker(): Channel {
     if (this.worker !== undefined) return this.channel!;
     const buffers = createChannelBuffers();
-    const init: WorkerInit = { module: this.module, binary: this.binary, buffers, maxResultBytes: this.options.maxResultBytes };
+    const init: WorkerInit = { module: this.module, binary: this.binary, buffers, maxResultBytes: this.options.maxResultBytes, logLinesPerSecond: this.options.logLinesPerSecond };
     const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'pluginWorker.js'), {
       workerData: init,
       resourceLimits: this.options.resourceLimits,
@@ -285,6 +289,7 @@ export class WorkerRunner implements PluginRunner {
   }
 
   private unwrap(response: CallResponse): unknown {
+    if (response.droppedLogLines) this.events.onDroppedLogLines?.(response.droppedLogLines);
     if ('error' in response) {
       const error = PluginError.fromJSON(response.error);
       if (error.isFatalToInstance) {
