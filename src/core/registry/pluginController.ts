@@ -131,8 +131,13 @@ export class PluginController {
     try {
       const bytes = new Uint8Array(await fs.promises.readFile(this.options.file));
       if (sha256(bytes) !== this.binaryValue.sha256) {
-        // The file changed after discovery (the watcher will reload it): never run code we did not validate.
-        this.binaryValue = inspectPlugin(bytes, this.options.file, WORLD_SHAPE);
+        // The file changed after discovery (the watcher will reload it): never run code we did not validate, and
+        // never run another plugin under this one's name.
+        const changed = inspectPlugin(bytes, this.options.file, WORLD_SHAPE);
+        if (changed.manifest.id !== this.id) {
+          throw new PluginError('not-found', this.id, `${this.who}: its file now holds another plugin (${changed.manifest.id}); it is being reloaded, try again.`);
+        }
+        this.binaryValue = changed;
       }
       const module = await compilePlugin(bytes, this.binaryValue, { maxMemoryPages: memoryPages(this.options.limits) });
       if (this.stateValue === 'disposed') throw this.disposedError();
