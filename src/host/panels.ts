@@ -160,6 +160,14 @@ export class PanelManager implements vscode.WebviewPanelSerializer<PanelState>, 
     return true;
   }
 
+  /** Test hook: makes the page post a message `count` times as fast as it can, like a hostile page would. */
+  testFlood(pluginId: string, panelId: string, count: number, message: unknown): boolean {
+    const open = this.panels.get(key(pluginId, panelId));
+    if (!open || !this.host.testHooks) return false;
+    void open.panel.webview.postMessage({ type: 'test-flood', count, message } satisfies ToPanel);
+    return true;
+  }
+
   /** Closes every panel of a plugin (it was removed or disabled). */
   closeAll(pluginId: string): void {
     for (const open of [...this.panels.values()]) if (open.pluginId === pluginId) open.panel.dispose();

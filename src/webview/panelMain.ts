@@ -98,6 +98,9 @@ window.addEventListener('message', (e: MessageEvent<ToPanel>) => {
     case 'test-click':
       if (testHooks) root.querySelector<HTMLElement>(msg.selector)?.click();
       break;
+    case 'test-flood':
+      if (testHooks) for (let i = 0; i < Math.min(msg.count, 100_000); i++) post({ type: 'post', message: msg.message });
+      break;
   }
 });
 

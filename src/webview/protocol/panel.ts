@@ -8,7 +8,9 @@ export type ToPanel =
   /** A JSON message from the plugin (`post-to-panel` / `panels.post-message`). */
   | { readonly type: 'message'; readonly message: unknown }
   /** Test hook, honoured only when the page was rendered with test hooks on: click the first element matching. */
-  | { readonly type: 'test-click'; readonly selector: string };
+  | { readonly type: 'test-click'; readonly selector: string }
+  /** Test hook, like test-click: the page posts `message` `count` times as fast as it can (a hostile page). */
+  | { readonly type: 'test-flood'; readonly count: number; readonly message: unknown };
 
 /** Page → extension. */
 export type FromPanel =

@@ -63,13 +63,31 @@ export interface ManagerSnapshot {
 
 /** Extension → view. */
 export type ToSidebar =
-  | { readonly type: 'snapshot'; readonly snapshot: ManagerSnapshot }
+  /** Everything the view shows; `revision` counts snapshots so the page's `rendered` answer can name the one it shows. */
+  | { readonly type: 'snapshot'; readonly snapshot: ManagerSnapshot; readonly revision: number }
   /** Put the keyboard focus on the filter box (toolbar "Filter" action). */
-  | { readonly type: 'focusFilter' };
+  | { readonly type: 'focusFilter' }
+  /** Test hook, honoured only when the page was rendered with test hooks on: click the first element matching. */
+  | { readonly type: 'test-click'; readonly selector: string }
+  /** Test hook (test hooks on only): the page posts `message` back unchanged, as a misbehaving page would. */
+  | { readonly type: 'test-post'; readonly message: unknown };
+
+/** One plugin row as the page shows it (the page's own account, for tests and diagnostics). */
+export interface RenderedRow {
+  readonly key: string;
+  readonly id: string;
+  readonly state: PluginStateName;
+  readonly expanded: boolean;
+}
 
 /** View → extension. Every action names the plugin by id (and the entry by key where it matters). */
 export type FromSidebar =
   | { readonly type: 'ready' }
+  /**
+   * What the page shows now, after applying snapshot `revision` or after the user expanded a row or typed a filter:
+   * `shown` are the rows visible after the filter, in order.
+   */
+  | { readonly type: 'rendered'; readonly revision: number; readonly shown: readonly RenderedRow[] }
   | { readonly type: 'setEnabled'; readonly pluginId: string; readonly enabled: boolean }
   | { readonly type: 'reload'; readonly pluginId: string }
   | { readonly type: 'uninstall'; readonly pluginId: string }
@@ -82,6 +100,13 @@ export type FromSidebar =
   | { readonly type: 'reloadAll' };
 
 export namespace FromSidebar {
+  // A Record, so that a new state fails to compile until it is listed here.
+  const STATES: Record<PluginStateName, true> = { active: true, idle: true, starting: true, disabled: true, failed: true, blocked: true, shadowed: true };
+  function isRow(value: unknown): value is RenderedRow {
+    const r = value as Record<string, unknown> | null;
+    return r !== null && typeof r === 'object' && typeof r.key === 'string' && typeof r.id === 'string'
+      && typeof r.state === 'string' && Object.prototype.hasOwnProperty.call(STATES, r.state) && typeof r.expanded === 'boolean';
+  }
   const withPlugin = new Set(['setEnabled', 'reload', 'uninstall', 'setPermission', 'runCommand', 'openPanel', 'showLog']);
   export function is(value: unknown): value is FromSidebar {
     const v = value as Record<string, unknown> | null;
@@ -94,6 +119,7 @@ export namespace FromSidebar {
       case 'setPermission': return typeof v.capability === 'string' && typeof v.granted === 'boolean';
       case 'runCommand': return typeof v.commandId === 'string';
       case 'openPanel': return typeof v.panelId === 'string';
+      case 'rendered': return typeof v.revision === 'number' && Array.isArray(v.shown) && v.shown.every(isRow);
       default: return false;
     }
   }
