@@ -6,7 +6,7 @@
 // Usage: node esbuild.mjs [--watch] [--no-check] [--production]
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,7 +49,7 @@ const webviewEntries = existsSync(join(root, 'src/webview'))
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', pluginWorker: 'src/core/sandbox/pluginWorker.ts' },
+    entryPoints: { extension: 'src/extension.ts', pluginWorker: 'src/core/sandbox/pluginWorker.ts', wasiWorker: 'src/core/wasi/wasiWorker.ts' },
     outdir: 'dist',
     platform: 'node',
     target: 'node20',
@@ -78,6 +78,10 @@ const builds = [
 ].filter(Boolean);
 
 if (!args.has('--no-check') && !typeCheck()) process.exit(1);
+
+// Codicons for the webviews: their CSP loads styles and fonts only from the extension's own files.
+mkdirSync(join(root, 'dist/webview'), { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(root, 'node_modules/@vscode/codicons/dist', f), join(root, 'dist/webview', f));
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
