@@ -4,12 +4,12 @@
 // back after a window reload through the serializer.
 
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import { FromPanel, PANEL_VIEW_TYPE, PanelState, ToPanel } from '../webview/protocol/panel';
 import type { PluginRegistry } from '../core/registry/registry';
 import type { Action } from '../core/runtime/abi';
 import { describeError, PluginError } from '../core/errors';
 import type { Logs } from './logging';
+import { escapeAttribute, webviewPage } from './webviewPage';
 
 const MAX_HTML_CHARS = 2 * 1024 * 1024;
 
@@ -174,31 +174,14 @@ export class PanelManager implements vscode.WebviewPanelSerializer<PanelState>, 
   }
 
   private page(webview: vscode.Webview, pluginId: string, panelId: string, body: string): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.host.extensionUri, 'dist', 'webview', 'panelMain.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.host.extensionUri, 'media', 'panel.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} https: data:`,
-      `style-src ${webview.cspSource} 'unsafe-inline'`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-</head>
-<body>
-<main id="plugin-root">${body}</main>
-<div id="panel-boot" hidden data-plugin-id="${attr(pluginId)}" data-panel-id="${attr(panelId)}" data-test-hooks="${this.host.testHooks}"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    const root = this.host.extensionUri;
+    return webviewPage(webview, {
+      styles: [vscode.Uri.joinPath(root, 'media', 'panel.css')],
+      script: vscode.Uri.joinPath(root, 'dist', 'webview', 'panelMain.js'),
+      pluginContent: true,
+      body: `<main id="plugin-root">${body}</main>
+<div id="panel-boot" hidden data-plugin-id="${escapeAttribute(pluginId)}" data-panel-id="${escapeAttribute(panelId)}" data-test-hooks="${this.host.testHooks}"></div>`,
+    });
   }
 
   dispose(): void {

@@ -82,6 +82,16 @@ async function hostile(name: string, misbehave: () => Promise<unknown>, reason: 
   return error;
 }
 
+/** A registry over one user plugin folder, with a fake host that allows everything. */
+function registryOver(dir: string): PluginRegistry {
+  return new PluginRegistry({
+    folders: () => [{ source: 'user', dir }],
+    cache: new MetadataCache(path.join(tempDir(), 'cache.json'), 'test', new MemoryLog()),
+    log: new MemoryLog(), logFor: () => new MemoryLog(), hostApiFor: () => new FakeHost().api,
+    allows: () => true, isEnabled: () => true, setEnabled: async () => undefined, limitsFor: () => ({ ...DEFAULT_LIMITS }), workerPath: WORKER_PATH,
+  });
+}
+
 describe('hostile plugins', () => {
   test('an endless loop in a command times out at the command timeout and the next call gets a fresh instance', async () => {
     const { controller } = start('hostile-loop.wasm');
@@ -213,12 +223,7 @@ describe('hostile plugins', () => {
   test('deleting or replacing the plugin file during a call: the call completes, the next call uses the new file', async () => {
     const dir = tempDir();
     const file = writePlugin(dir, 'hostile-slow.wasm', pluginBytes('hostile-slow.wasm'));
-    const registry = new PluginRegistry({
-      folders: () => [{ source: 'user', dir }],
-      cache: new MetadataCache(path.join(tempDir(), 'cache.json'), 'test', new MemoryLog()),
-      log: new MemoryLog(), logFor: () => new MemoryLog(), hostApiFor: () => new FakeHost().api,
-      allows: () => true, isEnabled: () => true, setEnabled: async () => undefined, limitsFor: () => ({ ...DEFAULT_LIMITS }), workerPath: WORKER_PATH,
-    });
+    const registry = registryOver(dir);
     try {
       await registry.refresh();
       const first = registry.controller('hostile-slow')!;
@@ -243,12 +248,7 @@ describe('hostile plugins', () => {
   test('many reloads at once leave exactly one working instance', async () => {
     const dir = tempDir();
     writePlugin(dir, 'kitchen-sink.wasm', pluginBytes('kitchen-sink.wasm'));
-    const registry = new PluginRegistry({
-      folders: () => [{ source: 'user', dir }],
-      cache: new MetadataCache(path.join(tempDir(), 'cache.json'), 'test', new MemoryLog()),
-      log: new MemoryLog(), logFor: () => new MemoryLog(), hostApiFor: () => new FakeHost().api,
-      allows: () => true, isEnabled: () => true, setEnabled: async () => undefined, limitsFor: () => ({ ...DEFAULT_LIMITS }), workerPath: WORKER_PATH,
-    });
+    const registry = registryOver(dir);
     try {
       await registry.refresh();
       const t0 = performance.now();
