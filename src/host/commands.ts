@@ -29,6 +29,17 @@ export interface CommandPick extends vscode.QuickPickItem {
   readonly commandId: string;
 }
 
+/**
+ * Commands of plugins that have no PluginController (the WASI kinds, src/host/wasi/wasiPlugins.ts): registered under
+ * the same ids and offered in the same quick pick as component commands, run by their source.
+ */
+export interface CommandSource {
+  readonly onDidChange: vscode.Event<void>;
+  commandItems(): CommandPick[];
+  owns(pluginId: string): boolean;
+  run(pluginId: string, commandId: string, args: unknown, interactive: boolean): Promise<unknown>;
+}
+
 export interface PanelPick extends vscode.QuickPickItem {
   readonly pluginId: string;
   readonly panelId: string;
@@ -37,6 +48,7 @@ export interface PanelPick extends vscode.QuickPickItem {
 export class PluginCommands implements vscode.Disposable {
   private readonly dynamic = new Map<string, vscode.Disposable>();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly sources: CommandSource[] = [];
 
   constructor(private readonly host: CommandHost) {
     const table: Record<string, (...args: unknown[]) => unknown> = {
@@ -58,12 +70,25 @@ export class PluginCommands implements vscode.Disposable {
     this.sync();
   }
 
+  /** Adds the commands of a CommandSource; they follow its onDidChange. Dispose the result to remove them. */
+  addSource(source: CommandSource): vscode.Disposable {
+    this.sources.push(source);
+    const sub = source.onDidChange(() => this.sync());
+    this.sync();
+    return new vscode.Disposable(() => {
+      sub.dispose();
+      const i = this.sources.indexOf(source);
+      if (i >= 0) { this.sources.splice(i, 1); this.sync(); }
+    });
+  }
+
   /** Registers a command per plugin command and drops those of plugins that are gone. */
   sync(): void {
     const wanted = new Map<string, { pluginId: string; commandId: string }>();
     for (const c of this.host.registry.activeControllers) {
       for (const cmd of c.binary.manifest.commands) wanted.set(pluginCommandId(c.id, cmd.id), { pluginId: c.id, commandId: cmd.id });
     }
+    for (const i of this.sources.flatMap((s) => s.commandItems())) wanted.set(pluginCommandId(i.pluginId, i.commandId), i);
     for (const [id, d] of this.dynamic) {
       if (!wanted.has(id)) { d.dispose(); this.dynamic.delete(id); }
     }
@@ -83,6 +108,8 @@ export class PluginCommands implements vscode.Disposable {
    * and a result value that came without any action; programmatic callers get the value or the error instead.
    */
   async run(pluginId: string, commandId: string, args: unknown, interactive: boolean): Promise<unknown> {
+    const source = this.sources.find((s) => s.owns(pluginId));
+    if (source) return source.run(pluginId, commandId, args, interactive);
     const controller = this.host.registry.controller(pluginId);
     try {
       if (!controller) throw new PluginError('not-found', pluginId, `The plugin "${pluginId}" is not installed or is disabled.`);
@@ -111,6 +138,7 @@ export class PluginCommands implements vscode.Disposable {
         items.push({ label: cmd.title, description: c.binary.manifest.name, detail: cmd.description, pluginId: c.id, commandId: cmd.id });
       }
     }
+    for (const s of this.sources) items.push(...s.commandItems());
     return items.sort((a, b) => a.description!.localeCompare(b.description!) || a.label.localeCompare(b.label));
   }
 
@@ -203,6 +231,7 @@ export class PluginCommands implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.sources.length = 0;
     this.pick?.dispose();
     for (const d of this.dynamic.values()) d.dispose();
     this.dynamic.clear();

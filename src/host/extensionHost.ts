@@ -23,6 +23,8 @@ import { createHostApi } from './hostApi';
 import { PluginStorage } from './storage';
 import { wireEditorEvents } from './editorEvents';
 import { PluginManager } from './manager';
+import { SidebarProvider } from './sidebar';
+import { WasiPlugins } from './wasi/wasiPlugins';
 
 const FATAL_FOR_USER = new Set(['trap', 'timeout', 'crashed', 'memory-limit', 'result-too-large']);
 
@@ -39,6 +41,8 @@ export class ExtensionHost implements vscode.Disposable {
   readonly panels: PanelManager;
   readonly applier: ActionApplier;
   readonly commands: PluginCommands;
+  /** wasi-command and language-server plugins (they have no PluginController). */
+  readonly wasi: WasiPlugins;
   readonly manager: PluginManager;
   /** Resolves when the first discovery finished. */
   readonly ready: Promise<void>;
@@ -81,6 +85,7 @@ export class ExtensionHost implements vscode.Disposable {
       failed: (plugin, error) => this.reportFailure(plugin.id, error),
     }, log, { changeDebounceMs: this.config.changeDebounceMs, selectionThrottleMs: this.config.selectionThrottleMs });
     this.commands = new PluginCommands(this);
+    this.wasi = new WasiPlugins(this);
     this.manager = new PluginManager(this);
 
     this.disposables.push(
@@ -98,6 +103,7 @@ export class ExtensionHost implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.registry.refresh()),
       this.permissions.onDidChange(() => this.registryChanged()),
     );
+    this.disposables.push(SidebarProvider.register(this));
     // The user plugin folder always exists, so it can be watched before the first install.
     this.ready = fs.promises.mkdir(this.userPluginFolder, { recursive: true }).catch(() => undefined)
       .then(() => this.registry.refresh()).then(() => this.startEagerPlugins());
@@ -172,6 +178,7 @@ export class ExtensionHost implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.router.dispose();
     this.manager.dispose();
+    this.wasi.dispose();
     this.commands.dispose();
     this.panels.dispose();
     void this.registry.dispose();

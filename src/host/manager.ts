@@ -37,6 +37,7 @@ export class PluginManager implements vscode.Disposable {
       this.changed,
       host.registry.onDidChange(() => this.update()),
       host.permissions.onDidChange(() => this.changed.fire()),
+      host.wasi.onDidChange(() => this.update()),
     );
     this.update();
   }
@@ -73,7 +74,7 @@ export class PluginManager implements vscode.Disposable {
     else if (e.blocked) { state = 'blocked'; error = e.blocked; }
     else if (e.shadowedBy) { state = 'shadowed'; error = `Another copy takes precedence: ${e.shadowedBy}`; }
     else if (!e.enabled) state = 'disabled';
-    else if (m && m.kind !== 'component') { state = 'idle'; }
+    else if (m && m.kind !== 'component') ({ state, error } = this.host.wasi.stateOf(id));
     else if (!c) state = 'idle';
     else if (c.state === 'failed' || c.state === 'disposed') { state = 'failed'; error = c.error?.message ?? null; }
     else if (c.state === 'active') state = 'active';
@@ -125,6 +126,7 @@ export class PluginManager implements vscode.Disposable {
 
   async reload(pluginId: string): Promise<void> {
     await this.host.registry.reload(pluginId);
+    await this.host.wasi.restart(pluginId);   // a language server with an unchanged file is still restarted
   }
 
   async reloadAll(): Promise<void> {

@@ -5,8 +5,8 @@
 // permission changes are pushed at once; metrics are not evented, so while the view is visible the snapshot is polled
 // once a second and sent only when it differs from the last one sent.
 
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewPage } from './webviewPage';
 import { describeError, PluginError } from '../core/errors';
 import { FromSidebar, SIDEBAR_VIEW_ID, ToSidebar } from '../webview/protocol/sidebar';
 import type { PluginCommands } from './commands';
@@ -242,27 +242,11 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
 
   private page(webview: vscode.Webview): string {
     const root = this.host.context.extensionUri;
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(root, ...p)).toString();
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('dist', 'webview', 'codicon.css')}">
-<link rel="stylesheet" href="${asset('media', 'sidebar.css')}">
-<title>WASM Plugins</title>
-</head>
-<body>
-<div class="filter-bar" role="search">
+    return webviewPage(webview, {
+      styles: [vscode.Uri.joinPath(root, 'dist', 'webview', 'codicon.css'), vscode.Uri.joinPath(root, 'media', 'sidebar.css')],
+      script: vscode.Uri.joinPath(root, 'dist', 'webview', 'sidebarMain.js'),
+      title: 'WASM Plugins',
+      body: `<div class="filter-bar" role="search">
   <span class="codicon codicon-filter" aria-hidden="true"></span>
   <input id="filter" type="text" spellcheck="false" autocomplete="off" placeholder="Filter plugins (name, id, state, source)" aria-label="Filter plugins by name, id, state or source" aria-keyshortcuts="/" aria-controls="plugin-list">
   <button id="clear-filter" class="icon-button" type="button" title="Clear Filter" aria-label="Clear filter" hidden><span class="codicon codicon-close" aria-hidden="true"></span></button>
@@ -271,10 +255,8 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
 <ul id="plugin-list" class="plugin-list" aria-label="WASM plugins"></ul>
 <div id="no-match" class="empty" hidden></div>
 <div id="empty" class="empty" hidden></div>
-<div id="sidebar-boot" hidden data-test-hooks="${this.testHooks}"></div>
-<script nonce="${nonce}" src="${asset('dist', 'webview', 'sidebarMain.js')}"></script>
-</body>
-</html>`;
+<div id="sidebar-boot" hidden data-test-hooks="${this.testHooks}"></div>`,
+    });
   }
 
   dispose(): void {
