@@ -218,6 +218,8 @@ export function workbenchHelpers(page, { screenshotPrefix = '' } = {}) {
       const row = await findItem(base, { timeout });
       await row.click();
       await page.locator(`.tabs-container .tab[aria-label*="${esc(base)}"]`).first().waitFor({ state: 'visible', timeout });
+      // Quick Open may stay open a moment after the editor opened; the next step must start from a closed input.
+      await quickPick.close();
     },
 
     /** Text of the status bar items (useful to assert on items contributed by the extension). */
