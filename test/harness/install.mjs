@@ -77,8 +77,12 @@ function runNpm(args, { cwd, env, label }) {
 
 /** Environment for npm installs: explicit, independent of ~/.npmrc for the settings that matter. */
 function npmEnv({ nodeHome, tmp }) {
+  // When this runs under `npm run`, the parent npm exports npm_* variables (npm_node_execpath, npm_config_*…) that
+  // make the child npm run lifecycle scripts on the parent's Node: code-server 4.139's postinstall then sees Node 20
+  // and refuses. Start from the environment without them.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
   const env = {
-    ...process.env,
+    ...inherited,
     TMPDIR: tmp,
     npm_config_yes: 'true',
     npm_config_nodedir: nodeHome,
