@@ -1,10 +1,21 @@
 // Durable plugin storage across a real window reload: the word-count plugin keeps its save count in its workspace
-// storage. Save three times, reload the browser window (a new workbench and a new extension host), save once more:
-// the count continues from 3, so nothing written before the reload was lost.
+// storage and shows it in its status bar item ("Saved N times"). Save three times, reload the browser window (a new
+// workbench and a new extension host), save once more: the count continues from where it was instead of starting at
+// 1 again, so nothing written before the reload was lost.
 // Auto save (on by default in newer code-server builds) would save on its own; this test decides when to save.
 export const options = { timeout: 180_000, userSettings: { 'files.autoSave': 'off' } };
 
-async function saveAndWait(vs, expected) {
+/** The count in word-count's status bar item, or 0 before it shows. */
+async function saveCount(vs) {
+  for (const t of await vs.statusBarTexts()) {
+    const m = t.match(/Saved (\d+) times/);
+    if (m) return Number(m[1]);
+  }
+  return 0;
+}
+
+/** Types a character, saves with Ctrl+S, and waits until the count is above `previous`; returns it. */
+async function saveAndCount(vs, previous) {
   const editor = vs.page.locator('.monaco-editor .view-lines').first();
   const dirtyTab = vs.page.locator('.tabs-container .tab.dirty');
   // Type until the editor really took the keystroke (right after a reload the editor may not have focus yet).
@@ -16,25 +27,26 @@ async function saveAndWait(vs, expected) {
   }
   await vs.page.keyboard.press('Control+S');
   await dirtyTab.first().waitFor({ state: 'detached', timeout: 10_000 });
-  const want = `Saved ${expected} times`;
   const end = Date.now() + 30_000;
   for (;;) {
-    const texts = await vs.statusBarTexts();
-    if (texts.some((t) => t.includes(want))) return;
-    if (Date.now() > end) throw new Error(`status bar never showed "${want}" (shows: ${texts.join(' | ')})`);
-    await vs.page.locator('.statusbar').getByText(want).first().waitFor({ timeout: 1000 }).catch(() => {});
+    const n = await saveCount(vs);
+    if (n > previous) return n;
+    if (Date.now() > end) throw new Error(`the save count stayed at ${n} after a save (status bar: ${(await vs.statusBarTexts()).join(' | ')})`);
+    await vs.page.locator('.statusbar').getByText(`Saved ${previous + 1} times`).first().waitFor({ timeout: 1000 }).catch(() => {});
   }
 }
 
 export async function run(vs, { log }) {
   await vs.waitForWorkbench();
   await vs.openFile('notes.txt');
-  for (let i = 1; i <= 3; i++) await saveAndWait(vs, i);
-  log('saved 3 times; reloading the window');
+  let count = 0;
+  for (let i = 0; i < 3; i++) count = await saveAndCount(vs, count);
+  log(`saved 3 times: "Saved ${count} times"; reloading the window`);
   await vs.page.reload();
   await vs.waitForWorkbench();
   await vs.openFile('notes.txt');
-  await saveAndWait(vs, 4);
-  log('after the reload the count continued: "Saved 4 times"');
+  const after = await saveAndCount(vs, count);
+  if (after <= count) throw new Error(`the count restarted after the reload: ${after} after ${count}`);
+  log(`after the reload the count continued: "Saved ${after} times"`);
   await vs.screenshot('storage-after-reload');
 }
