@@ -1,5 +1,6 @@
 // A tight loop of in-process command calls, for `node --cpu-prof out/bench/profileCall.js [command|hook] [bytes]`:
-// how docs/performance.md found where the ABI layer spends its time.
+// how docs/performance.md found where the ABI layer spends its time. It profiles the compiled bindings;
+// WASM_PLUGINS_ABI=library profiles @vscode/wasm-component-model's generic path instead.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPlugin } from '../src/core/runtime/loader';

@@ -4,9 +4,11 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BenchReport, Figure, FigureId, machineInfo, pendingFigure, printReport, SCHEMA_VERSION } from './report';
+import { BenchReport, Figure, FigureId, machineInfo, printReport, SCHEMA_VERSION } from './report';
 import { runP1 } from './p1CallCost';
 import { runP2 } from './p2Isolated';
+import { runP3 } from './p3Activation';
+import { runP4 } from './p4FanOut';
 import { runP5 } from './p5Memory';
 import { runP6 } from './p6Extism';
 import { packageVersion, RESULTS_DIR, ROOT } from './setup';
@@ -30,7 +32,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--out') out = path.resolve(argv[++i]);
     else if (a === '--p5-variants') p5Variants = argv[++i].split(',').map((v) => v.trim());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only P1,P2,P5,P6] [-- --out file.json] [-- --p5-variants all|young-1,old-8,…]\n');
+      process.stdout.write('usage: npm run bench [-- --quick] [-- --only P1,P2,P3,P4,P5,P6] [-- --out file.json] [-- --p5-variants all|young-1,old-8,…]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
@@ -41,12 +43,14 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const q = args.quick;
   const method = {
-    timing: 'process.hrtime.bigint around N calls (P1, P6) or around each call (P2); µs per call',
+    timing: 'process.hrtime.bigint around N calls (P1, P6) or around each call (P2); µs per call. performance.now() around each start, first call and delivery (P3, P4); ms',
     rounds: 'interleaved: each round runs every case once, rotating which goes first; calls per round calibrated after the warm-up to ~roundMs per case',
-    statistics: 'median/min/max over measured rounds (P1, P6), over single calls (P2 percentiles) or child-process runs (P5); ratios are medians of per-round ratios',
+    statistics: 'median/min/max over measured rounds (P1, P6), over single calls (P2, P4 percentiles; P3 first calls) or child-process runs (P3 starts, P5); ratios are medians of per-round ratios',
     // Short rounds, many of them: on a shared machine a round that lost its core is an outlier the median ignores.
     P1: q ? { rounds: 40, warmupRounds: 3, roundMs: 3 } : { rounds: 150, warmupRounds: 5, roundMs: 5 },
     P2: q ? { rounds: 5, warmupRounds: 1, callsPerRound: 400 } : { rounds: 20, warmupRounds: 2, callsPerRound: 2000 },
+    P3: q ? { plugins: 50, rounds: 3, warmupRounds: 1, firstCallRounds: 6 } : { plugins: 50, rounds: 12, warmupRounds: 1, firstCallRounds: 20 },
+    P4: q ? { plugins: 10, changesPerSecond: 1000, seconds: 2 } : { plugins: 10, changesPerSecond: 1000, seconds: 10 },
     P5: q ? { plugins: 20, runs: 1 } : { plugins: 20, runs: 3 },
     P6: q ? { rounds: 10, warmupRounds: 1, roundMs: 10 } : { rounds: 40, warmupRounds: 2, roundMs: 20 },
     sizes: [100, 10240],
@@ -76,16 +80,8 @@ async function main(): Promise<void> {
 
   await run('P1', 'in-process call cost', () => runP1({ ...method.P1, sizes: method.sizes }, log));
   await run('P2', 'isolated synchronous round trip', () => runP2(method.P2));
-  // FIXME: P3 (activation scaling) and P4 (event fan-out) need the registry and the event router, not written yet.
-  // The report keeps their place (status "pending") so the JSON schema does not change when they arrive.
-  if (wanted('P3')) {
-    log('P3 activation scaling … pending');
-    figures.push(pendingFigure('P3', 'activation scaling', [{ name: 'activation time vs number of plugins', unit: 'ms' }]));
-  }
-  if (wanted('P4')) {
-    log('P4 event fan-out … pending');
-    figures.push(pendingFigure('P4', 'event fan-out', [{ name: 'event delivered to all subscribed plugins', unit: 'µs' }]));
-  }
+  await run('P3', 'activation scaling', () => runP3(method.P3));
+  await run('P4', 'event fan-out', () => runP4(method.P4));
   await run('P5', 'memory per isolated plugin', () => runP5({ ...method.P5, variants: args.p5Variants }));
   await run('P6', 'peer: @extism/extism', () => runP6({ ...method.P6, sizes: method.sizes }));
 

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import { PluginBinary, compilePlugin, inspectPlugin, sha256 } from '../runtime/loader';
 import { Action, CommandResult, EditorEvent, HostApi, WORLD_SHAPE } from '../runtime/abi';
 import { HostDispatcher, PermissionCheck } from '../runtime/hostDispatcher';
-import { InProcessRunner, PluginRunner, WorkerRunner } from '../sandbox/runner';
+import { InProcessRunner, PluginRunner, WorkerRunner, WorkerRunnerOptions } from '../sandbox/runner';
+import type { WorkerPool } from '../sandbox/workerPool';
 import { PluginError, describeError } from '../errors';
 import { Limits, memoryPages } from '../limits';
 import { PluginMetrics, RateLimiter } from '../metrics';
@@ -51,6 +52,64 @@ export interface ControllerOptions {
   readonly workerPath?: string;
   readonly restartPolicy?: RestartPolicy;
   readonly now?: () => number;
+  /** Spare workers started ahead of time (the registry's); without it every start spawns its worker. */
+  readonly pool?: WorkerPool;
+  /** Compiled modules shared across restarts and reloads (the registry's); without it the controller keeps its own. */
+  readonly modules?: ModuleCache;
+}
+
+/** How a controller runs its plugin in a worker with these limits (also what the registry primes the pool for). */
+export function workerRunnerOptions(limits: Limits, workerPath: string | undefined, pool?: WorkerPool): WorkerRunnerOptions {
+  return {
+    workerPath,
+    maxResultBytes: limits.resultMB * 1024 * 1024,
+    resourceLimits: { maxOldGenerationSizeMb: Math.max(64, limits.resultMB * 4), stackSizeMb: 4 },
+    maxQueuedCalls: limits.maxQueuedCalls,
+    logLinesPerSecond: limits.logLinesPerSecond,
+    pool,
+  };
+}
+
+/**
+ * Compiled modules by content hash and memory cap, so a restart (after a crash or timeout) or a reload of an
+ * unchanged file skips compiling. The file is still read and its hash checked on every start.
+ */
+export class ModuleCache {
+  private readonly modules = new Map<string, Promise<WebAssembly.Module>>();
+  private compiles = 0;
+
+  /** Modules held. */
+  get size(): number {
+    return this.modules.size;
+  }
+
+  /** Compilations started so far (the rest were served from the cache). */
+  get compiled(): number {
+    return this.compiles;
+  }
+
+  /** `hash` is the sha256 of `bytes` (checked by the caller). */
+  compile(bytes: Uint8Array, hash: string, binary: PluginBinary, maxMemoryPages: number): Promise<WebAssembly.Module> {
+    const key = `${hash}/${maxMemoryPages}`;
+    let module = this.modules.get(key);
+    if (module === undefined) {
+      this.compiles++;
+      module = compilePlugin(bytes, binary, { maxMemoryPages });
+      this.modules.set(key, module);
+      // A module that did not compile is not remembered: the error names this plugin, and the next start says it again.
+      module.catch(() => { if (this.modules.get(key) === module) this.modules.delete(key); });
+    }
+    return module;
+  }
+
+  /** Forgets the modules of files that are gone (hashes not in `keep`). */
+  retain(keep: ReadonlySet<string>): void {
+    for (const key of [...this.modules.keys()]) if (!keep.has(key.slice(0, key.indexOf('/')))) this.modules.delete(key);
+  }
+
+  clear(): void {
+    this.modules.clear();
+  }
 }
 
 export type CallKind = 'command' | 'hook' | 'will-save' | 'panel' | 'lifecycle';
@@ -70,9 +129,11 @@ export class PluginController {
   private droppedLogsSinceSummary = 0;
   readonly metrics = new PluginMetrics();
   private binaryValue: PluginBinary;
+  private readonly modules: ModuleCache;
 
   constructor(private readonly options: ControllerOptions) {
     this.binaryValue = options.binary;
+    this.modules = options.modules ?? new ModuleCache();
     const now = options.now ?? Date.now;
     this.logLimiter = new RateLimiter(options.limits.logLinesPerSecond, now);
     this.messageLimiter = new RateLimiter(options.limits.messagesPerSecond, now);
@@ -130,7 +191,8 @@ export class PluginController {
     let runner: PluginRunner | undefined;
     try {
       const bytes = new Uint8Array(await fs.promises.readFile(this.options.file));
-      if (sha256(bytes) !== this.binaryValue.sha256) {
+      const hash = sha256(bytes);
+      if (hash !== this.binaryValue.sha256) {
         // The file changed after discovery (the watcher will reload it): never run code we did not validate, and
         // never run another plugin under this one's name.
         const changed = inspectPlugin(bytes, this.options.file, WORLD_SHAPE);
@@ -139,7 +201,7 @@ export class PluginController {
         }
         this.binaryValue = changed;
       }
-      const module = await compilePlugin(bytes, this.binaryValue, { maxMemoryPages: memoryPages(this.options.limits) });
+      const module = await this.modules.compile(bytes, hash, this.binaryValue, memoryPages(this.options.limits));
       if (this.stateValue === 'disposed') throw this.disposedError();
       const dispatcher = new HostDispatcher(this.id, this.guardedApi(), { allows: (c) => this.allows(c), request: (c) => this.requestPermission(c) }, this.options.log);
       const events = {
@@ -154,13 +216,7 @@ export class PluginController {
       };
       runner = this.options.isolation === 'in-process'
         ? new InProcessRunner(module, this.binaryValue, dispatcher, events)
-        : new WorkerRunner(module, this.binaryValue, dispatcher, {
-          workerPath: this.options.workerPath,
-          maxResultBytes: this.options.limits.resultMB * 1024 * 1024,
-          resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.options.limits.resultMB * 4), stackSizeMb: 4 },
-          maxQueuedCalls: this.options.limits.maxQueuedCalls,
-          logLinesPerSecond: this.options.limits.logLinesPerSecond,
-        }, events);
+        : new WorkerRunner(module, this.binaryValue, dispatcher, workerRunnerOptions(this.options.limits, this.options.workerPath, this.options.pool), events);
       await runner.call('activate', [], { timeoutMs: this.options.limits.commandTimeoutMs });
       // Disposed while activating: the plugin must not come back to life (the catch below releases the runner).
       if ((this.stateValue as ControllerState) === 'disposed') throw this.disposedError();

@@ -9,7 +9,9 @@ import { inspectPlugin, PluginBinary, sha256 } from '../runtime/loader';
 import { HostApi, WORLD_SHAPE } from '../runtime/abi';
 import { PluginError, describeError } from '../errors';
 import { Limits } from '../limits';
-import { PluginController, PluginSource, RestartPolicy } from './pluginController';
+import { ModuleCache, PluginController, PluginSource, RestartPolicy, workerRunnerOptions } from './pluginController';
+import { WorkerPool } from '../sandbox/workerPool';
+import { workerSpec } from '../sandbox/runner';
 import { MetadataCache } from './metadataCache';
 import type { Capability } from '../capabilities';
 import type { EditorEventKind } from '../manifest';
@@ -37,6 +39,11 @@ export interface RegistryServices {
   readonly isolation?: 'worker' | 'in-process';
   readonly workerPath?: string;
   readonly restartPolicy?: RestartPolicy;
+  /**
+   * Plugin workers kept started and idle, so that a plugin's first call does not wait for a thread to start (default 1
+   * when plugins run in workers; 0: none). The first is started after the first discovery found a plugin to run.
+   */
+  readonly spareWorkers?: number;
 }
 
 export interface PluginEntry {
@@ -85,8 +92,18 @@ export class PluginRegistry {
   private refreshing: Promise<void> | undefined;
   private again = false;
   private disposed = false;
+  /** Spare workers for the controllers' starts; disposed with the registry. */
+  readonly pool: WorkerPool;
+  /** Compiled modules of the current files, shared by the controllers across restarts and reloads. */
+  readonly modules = new ModuleCache();
 
-  constructor(private readonly services: RegistryServices) {}
+  constructor(private readonly services: RegistryServices) {
+    const isolated = (services.isolation ?? 'worker') === 'worker';
+    this.pool = new WorkerPool({
+      size: isolated ? services.spareWorkers ?? 1 : 0,
+      onSpawnError: (e) => services.log.warn(`could not start a spare plugin worker: ${describeError(e)}`),
+    });
+  }
 
   /** Every known plugin file, winners first, then by name. */
   get entries(): readonly PluginEntry[] {
@@ -178,11 +195,13 @@ export class PluginRegistry {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.services.log.warn(`cannot read plugin folder ${folder.dir}: ${describeError(e)}`);
         continue;
       }
-      for (const name of names) {
-        const file = path.join(folder.dir, name);
-        if (next.has(file)) continue;
-        const scanned = await this.scanFile(file, folder);
-        if (scanned) next.set(file, scanned);
+      // All stats at once: with a warm cache a stat is all discovery does per file, and one after the other their
+      // round trips through the thread pool add up. Files that must be read are still read one at a time.
+      const files = names.map((name) => path.join(folder.dir, name)).filter((file) => !next.has(file));
+      const stats = await Promise.all(files.map((file) => fs.promises.stat(file).catch(() => undefined)));
+      for (let i = 0; i < files.length; i++) {
+        const scanned = await this.scanFile(files[i], folder, stats[i]);
+        if (scanned) next.set(files[i], scanned);
       }
     }
     this.scanned = next;
@@ -190,15 +209,10 @@ export class PluginRegistry {
     await this.reconcile();
   }
 
-  private async scanFile(file: string, folder: PluginFolder): Promise<Scanned | undefined> {
+  /** `stat` undefined: the file was removed between readdir and stat. */
+  private async scanFile(file: string, folder: PluginFolder, stat: fs.Stats | undefined): Promise<Scanned | undefined> {
     const base = { file, source: folder.source, blocked: folder.blocked };
-    let stat: fs.Stats;
-    try {
-      stat = await fs.promises.stat(file);
-    } catch {
-      return undefined; // removed between readdir and stat
-    }
-    if (!stat.isFile()) return undefined;
+    if (stat === undefined || !stat.isFile()) return undefined;
     const cached = this.services.cache.lookup(file, stat);
     if (cached) {
       return { ...base, sha256: cached.sha256, binary: cached.binary, loadError: cached.error ? PluginError.fromJSON(cached.error) : undefined };
@@ -261,6 +275,10 @@ export class PluginRegistry {
       const s = this.scanned.get(file)!;
       this.controllers.set(file, this.createController(s));
     }
+    this.modules.retain(new Set([...this.controllers.values()].map((c) => c.binary.sha256)));
+    // In the background, once there is a plugin to run: a spare for the first plugin that starts.
+    const first = this.controllers.values().next();
+    if (!first.done) this.pool.prime(workerSpec(workerRunnerOptions(this.services.limitsFor(first.value.id), this.services.workerPath)));
 
     this.entriesValue = [...this.scanned.values()].map((s): PluginEntry => {
       const id = s.binary?.manifest.id;
@@ -303,6 +321,8 @@ export class PluginRegistry {
       isolation: this.services.isolation,
       workerPath: this.services.workerPath,
       restartPolicy: this.services.restartPolicy,
+      pool: this.pool,
+      modules: this.modules,
     });
     c.onDidChange(() => this.changed());
     return c;
@@ -321,5 +341,7 @@ export class PluginRegistry {
     this.listeners.clear();
     this.errorListeners.clear();
     await Promise.all(all.map((c) => c.dispose()));
+    await this.pool.dispose();
+    this.modules.clear();
   }
 }

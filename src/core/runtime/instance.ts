@@ -1,13 +1,15 @@
 // One live plugin instance, called synchronously on the current thread. The worker sandbox runs exactly this inside
 // its worker; benchmarks and trusted callers can run it in-process. It adds to @vscode/wasm-component-model what the
 // library lacks: post-return (`cabi_post_<name>`, called after every lift so guests can free their results), WASI
-// stubs, and the mapping of every failure to a PluginError with the right reason.
+// stubs, and the mapping of every failure to a PluginError with the right reason. Calls cross the boundary through
+// bindings compiled from the library's types (compiledAbi.ts), or through the library itself (InstanceHooks.abi).
 
 import * as $wcm from '@vscode/wasm-component-model';
 import { EXPORTS, IMPORTS, plugin, WorldExports, WorldFunction } from './abi';
 import { PluginBinary } from './loader';
 import { PluginError } from '../errors';
 import { createWasiStubs, WASI_MODULE, WasiExit } from './wasiStubs';
+import { AbiMemory, compileExport, compileImport } from './compiledAbi';
 
 /** Synchronous host functions: one call per import, by interface property and function property (camelCase). */
 export type SyncHostCall = (iface: string, fn: string, args: unknown[]) => unknown;
@@ -20,9 +22,22 @@ export interface InstanceHooks {
    * while lifting, before a huge string or list becomes a JavaScript value.
    */
   maxResultBytes?: number;
+  /**
+   * How values cross the boundary: 'compiled' (default) uses the bindings compiled from the library's types
+   * (compiledAbi.ts) wherever they cover a function, 'library' uses @vscode/wasm-component-model's generic path for
+   * every function. The default can be set with the environment variable WASM_PLUGINS_ABI=library|compiled.
+   */
+  abi?: AbiPath;
 }
 
+export type AbiPath = 'compiled' | 'library';
+
 export const DEFAULT_MAX_RESULT_BYTES = 64 * 1024 * 1024;
+
+function defaultAbiPath(): AbiPath {
+  const env = typeof process === 'undefined' ? undefined : process.env.WASM_PLUGINS_ABI;
+  return env === 'library' ? 'library' : 'compiled';
+}
 
 /** Thrown by the linear memory when a lift reads past its byte budget. */
 class ReadBudgetExceeded extends Error {
@@ -35,13 +50,15 @@ type CoreExport = (...args: number[]) => unknown;
 
 export class PluginInstance {
   private readonly context: $wcm.WasmContext.Default;
-  private readonly bound = new Map<WorldFunction, (...args: unknown[]) => unknown>();
+  /** The bound exports; each takes the call's arguments as one array (no spreading on the hot path). */
+  private readonly bound = new Map<WorldFunction, (params: unknown[]) => unknown>();
   private broken: PluginError | undefined;
 
   private constructor(
     private readonly binary: PluginBinary,
     private readonly instance: WebAssembly.Instance,
     context: $wcm.WasmContext.Default,
+    abi: AbiPath,
   ) {
     this.context = context;
     const exports = instance.exports as Record<string, CoreExport>;
@@ -52,26 +69,31 @@ export class PluginInstance {
       const type = binding.type;
       const ctx = this.context;
       const memory = ctx.getMemory() as LinearMemory;
+      let library: (params: unknown[]) => unknown;
       if (post === undefined) {
-        this.bound.set(binding.witName, (...params) => {
-          memory.startBudget('result');
-          return type.callWasm(params as never, raw as never, ctx);
-        });
+        library = (params) => type.callWasm(params as never, raw as never, ctx);
       } else {
         // The library lifts from the pointer the export returned; the guest may free it only after that, in
         // post-return, which the library never calls. Remember the pointer and call it once lifting is done.
         let ret: unknown;
         const capture = (...args: number[]) => (ret = raw(...args));
-        this.bound.set(binding.witName, (...params) => {
+        library = (params) => {
           ret = undefined;
-          memory.startBudget('result');
           try {
             return type.callWasm(params as never, capture as never, ctx);
           } finally {
             if (ret !== undefined) post(ret as number);
           }
-        });
+        };
       }
+      // The compiled binding lowers, calls, lifts and calls post-return itself (post-return also when lifting
+      // failed). It is made at the first call (and then shared by the process's instances): generating and compiling
+      // the code of every function of the world up front would add milliseconds to the start of every worker.
+      let call: ((params: unknown[]) => unknown) | undefined = abi === 'compiled' ? undefined : library;
+      this.bound.set(binding.witName, (params) => {
+        memory.startResultBudget();
+        return (call ??= compileExport(type)?.bind(memory, raw, post as ((ret: number) => unknown) | undefined).callWith ?? library)(params);
+      });
     }
   }
 
@@ -94,6 +116,21 @@ export class PluginInstance {
       service[imp.iface] = fns;
     }
     const imports = plugin._.imports.create(service as unknown as plugin.Imports, context) as unknown as WebAssembly.Imports;
+    const abi = hooks.abi ?? defaultAbiPath();
+    if (abi === 'compiled') {
+      // The compiled imports take the ok value of a `result` as it is (no wrapping); the library's function for the
+      // same import stays as their fallback (for calls with an unexpected arity, or types the compiler does not know).
+      // Each is made at its first call, like the exports.
+      const memory = () => context.getMemory() as LinearMemory;
+      for (const imp of IMPORTS) {
+        const ns = imports[imp.module] as Record<string, (...a: number[]) => unknown>;
+        for (const [prop, { witName, type }] of imp.functions) {
+          const library = ns[witName];
+          let call: ((...a: number[]) => unknown) | undefined;
+          ns[witName] = (...args) => (call ??= compileImport(type)?.bind(memory, (...a) => host(imp.iface, prop, a), library) ?? library)(...args);
+        }
+      }
+    }
     // Each host call lifts its arguments from guest memory under its own budget; the export's budget resumes after.
     for (const ns of Object.values(imports)) {
       for (const [name, fn] of Object.entries(ns as Record<string, (...a: unknown[]) => unknown>)) {
@@ -128,7 +165,7 @@ export class PluginInstance {
       throw new PluginError('invalid-module', id, `${binary.manifest.name} (${id}) cannot be instantiated: ${(e as Error).message}. Rebuild the plugin against the current plugin API.`, { cause: e });
     }
     context.initialize(new LinearMemory(instance.exports.memory as WebAssembly.Memory, instance.exports.cabi_realloc as Realloc, id, hooks.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES));
-    return new PluginInstance(binary, instance, context);
+    return new PluginInstance(binary, instance, context, abi);
   }
 
   get id(): string {
@@ -159,7 +196,7 @@ export class PluginInstance {
     const f = this.bound.get(fn);
     if (f === undefined) return defaultResult(fn) as ReturnType<WorldExports[F]>;
     try {
-      return f(...args) as ReturnType<WorldExports[F]>;
+      return f(args) as ReturnType<WorldExports[F]>;
     } catch (e) {
       const error = this.classify(fn, e);
       if (error.isFatalToInstance) this.broken = error;
@@ -210,14 +247,16 @@ type Realloc = (oldPtr: number, oldSize: number, align: number, newSize: number)
  * new DataView for every range it reads (one per string, record, variant and list of a value) after a call to the
  * `memory.buffer` getter, and copies byte arrays twice: profiling showed a third of an in-process command call spent
  * there. Ranges of this memory share one view of the whole memory, renewed only when `memory.grow` has detached the
- * buffer, and strings are decoded straight from the memory. The library still does all the lifting and lowering,
- * through this memory (`WasmContext.initialize` takes any `Memory`). Reads are bounds-checked against the whole
- * linear memory (the guest can point anywhere in it anyway); a read past its end is a MemoryError, which the
- * instance reports as malformed data.
+ * buffer, and strings are decoded straight from the memory. The library's path lifts and lowers through this memory
+ * (`WasmContext.initialize` takes any `Memory`); the compiled bindings (compiledAbi.ts) use its views, its
+ * `cabi_realloc` and its read budget directly. Reads are bounds-checked against the whole linear memory (the guest can
+ * point anywhere in it anyway); a read past its end is a MemoryError, which the instance reports as malformed data.
+ * Exported for the differential tests of the two paths.
  */
-class LinearMemory implements $wcm.Memory {
+export class LinearMemory implements $wcm.Memory, AbiMemory {
   private bytes = new Uint8Array(0);
   private data = new DataView(new ArrayBuffer(0));
+  private nodeBytes = Buffer.alloc(0);
 
   /** Bytes the current lift may still read; see `InstanceHooks.maxResultBytes`. */
   private budget = Infinity;
@@ -244,10 +283,17 @@ class LinearMemory implements $wcm.Memory {
     return this.data;
   }
 
+  /** The whole memory as a Buffer (the compiled bindings use its string methods). */
+  nodeBuffer(): Buffer {
+    if (this.bytes.length === 0) this.renew();
+    return this.nodeBytes;
+  }
+
   private renew(): void {
     const buffer = this.memory.buffer;
     this.bytes = new Uint8Array(buffer);
     this.data = new DataView(buffer);
+    this.nodeBytes = Buffer.from(buffer);
   }
 
   alloc(align: $wcm.Alignment, size: number): $wcm.MemoryRange {
@@ -265,12 +311,28 @@ class LinearMemory implements $wcm.Memory {
   readonly(ptr: number, size: number): $wcm.ReadonlyMemoryRange {
     // Every string, list and record the library lifts is read through a range from here: charge its size first, so
     // a 100 MB string or a million-element list is refused before it is decoded.
+    this.charge(size);
+    return new ReadonlyLinearRange(this, ptr, size);
+  }
+
+  /** Charges a read to the current budget; the compiled bindings charge exactly what the library's ranges do. */
+  charge(size: number): void {
     this.budget -= size;
     if (this.budget < 0) {
       this.budget = Infinity;
       throw new ReadBudgetExceeded(this.limit, this.phase);
     }
-    return new ReadonlyLinearRange(this, ptr, size);
+  }
+
+  /** `cabi_realloc(0, 0, align, size)`, as `alloc` calls it, without the range. */
+  allocPtr(align: number, size: number): number {
+    return this.cabiRealloc(0, 0, align, size);
+  }
+
+  /** `startBudget('result')` without the state to restore, which export calls never used. */
+  startResultBudget(): void {
+    this.budget = this.limit;
+    this.phase = 'result';
   }
 
   /** Starts a fresh budget for a lift; returns the state to restore (host calls nest inside an export call). */

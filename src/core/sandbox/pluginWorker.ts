@@ -2,15 +2,20 @@
 // channel, blocking in Atomics.wait between them (no event loop turns: the only way in is the channel, the only way
 // out of a runaway call is `worker.terminate()` from the extension host). Host imports are forwarded to the
 // extension host and this thread blocks until the answer is written back, so host functions may be asynchronous there.
+//
+// The init (module, binary, channel buffers, limits) comes as workerData, or, for a spare started ahead of time by the
+// worker pool (workerPool.ts), in one message: the spare loads this code, says it is ready, and waits for it.
 
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Channel, ChannelBuffers, MessageTooLarge, plainValue, State } from './channel';
 import { PluginInstance } from '../runtime/instance';
 import { PluginBinary } from '../runtime/loader';
 import { HostReply } from '../runtime/hostDispatcher';
-import { Types, WorldFunction } from '../runtime/abi';
+import { EXPORTS, IMPORTS, Types, WorldFunction } from '../runtime/abi';
+import { compileExport, compileImport } from '../runtime/compiledAbi';
 import { PluginError } from '../errors';
 import { RateLimiter } from '../metrics';
+import type { PoolMessage } from './workerPool';
 
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
@@ -32,6 +37,30 @@ export type CallResponse =
 export type HostRequest =
   | { readonly kind: 'host'; readonly iface: string; readonly fn: string; readonly args: readonly unknown[] }
   | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+
+/**
+ * Blocks until the extension host sends a call. It waits while the state is the value it just read, never a value
+ * read again: between two reads the extension host may set Idle and then Call (it does not notify for Idle), and a
+ * wait "while Call" would sleep through that call until the call timed out and the worker was killed.
+ */
+export function waitForCall(channel: Pick<Channel, 'state' | 'waitWhile'>): void {
+  let state = channel.state;
+  while (state !== State.Call) state = channel.waitWhile(state);
+}
+
+/**
+ * What a spare does while it waits: the plugin-independent part of a first call. The world's bindings are compiled
+ * per function type and cached in this thread (compiledAbi.ts); doing it here takes ~7 ms off the first call of the
+ * plugin that gets this worker. A failure is left for the instance to meet (and report) when it really needs them.
+ */
+function prepareBindings(): void {
+  try {
+    for (const b of EXPORTS.values()) compileExport(b.type);
+    for (const imp of IMPORTS) for (const f of imp.functions.values()) compileImport(f.type);
+  } catch {
+    // Not this spare's business: PluginInstance.create compiles again and turns a failure into the plugin's error.
+  }
+}
 
 function serve(init: WorkerInit): never {
   const channel = new Channel(init.buffers, { prepare: plainValue, maxMessageBytes: init.maxResultBytes });
@@ -58,7 +87,7 @@ function serve(init: WorkerInit): never {
 
   let instance: PluginInstance | undefined;
   for (;;) {
-    while (channel.state !== State.Call) channel.waitWhile(channel.state);
+    waitForCall(channel);
     const request = channel.read() as CallRequest;
     let response: CallResponse;
     try {
@@ -87,3 +116,14 @@ function serve(init: WorkerInit): never {
 }
 
 if (workerData !== null && typeof workerData === 'object' && 'buffers' in workerData) serve(workerData as WorkerInit);
+else if (workerData !== null && typeof workerData === 'object' && 'spare' in workerData && parentPort !== null) {
+  const port = parentPort;
+  const onMessage = (m: PoolMessage) => {
+    if (m?.kind !== 'init') return;
+    port.off('message', onMessage);
+    serve(m.init);
+  };
+  port.on('message', onMessage);
+  prepareBindings();
+  port.postMessage({ kind: 'ready' } satisfies PoolMessage);
+}

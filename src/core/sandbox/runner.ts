@@ -13,6 +13,7 @@ import { PluginBinary } from '../runtime/loader';
 import { HostDispatcher, HostReply } from '../runtime/hostDispatcher';
 import { Types, WorldExports, WorldFunction } from '../runtime/abi';
 import { PluginError } from '../errors';
+import { initSpare, WorkerPool, WorkerSpec } from './workerPool';
 
 export interface CallOptions {
   /** The call fails with reason 'timeout' after this long; the worker is terminated. */
@@ -51,6 +52,13 @@ export interface WorkerRunnerOptions {
   readonly logLinesPerSecond?: number;
   /** Calls that may wait behind the running one; more are refused with reason 'busy'. Unbounded by default. */
   readonly maxQueuedCalls?: number;
+  /** Where a worker already started comes from (when one fits); without it, or when none fits, one is started. */
+  readonly pool?: WorkerPool;
+}
+
+/** The start options of the workers a runner with these options uses (what a pool's spare must match). */
+export function workerSpec(options: Pick<WorkerRunnerOptions, 'workerPath' | 'resourceLimits'>): WorkerSpec {
+  return { workerPath: options.workerPath ?? path.join(__dirname, 'pluginWorker.js'), resourceLimits: options.resourceLimits };
 }
 
 /** Serialises async work: one call in flight per plugin. */
@@ -229,9 +237,14 @@ export class WorkerRunner implements PluginRunner {
     if (this.worker !== undefined) return this.channel!;
     const buffers = createChannelBuffers();
     const init: WorkerInit = { module: this.module, binary: this.binary, buffers, maxResultBytes: this.options.maxResultBytes, logLinesPerSecond: this.options.logLinesPerSecond };
-    const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'pluginWorker.js'), {
+    const spec = workerSpec(this.options);
+    // A spare from the pool has loaded the worker code already: it only needs the init. It is this plugin's alone
+    // from now on and is terminated like any other worker (never handed back).
+    const spare = this.options.pool?.take(spec);
+    if (spare !== undefined) initSpare(spare, init);
+    const worker = spare ?? new Worker(spec.workerPath, {
       workerData: init,
-      resourceLimits: this.options.resourceLimits,
+      resourceLimits: spec.resourceLimits,
       execArgv: [],
       stdout: true,
       stderr: true,
@@ -320,7 +333,10 @@ export class WorkerRunner implements PluginRunner {
       channel.send(State.Call, request);
       let state: number = State.Call;
       for (;;) {
-        let next = await Promise.race([channel.waitWhileAsync(state), timeout, exited]);
+        // Not raced against `exited`: a reaction added to that long-lived promise on every call is never released
+        // (~300 bytes per call, for the life of the worker). Its exit handler sets the state to Dead, which ends
+        // this wait as well.
+        let next: State | 'timeout' = await Promise.race([channel.waitWhileAsync(state), timeout]);
         // The extension host may have been too busy to notice an answer that came in time: take the answer.
         if (next === 'timeout' && channel.state === State.Return) next = State.Return;
         if (next === 'timeout') {
@@ -329,8 +345,10 @@ export class WorkerRunner implements PluginRunner {
           this.events.onRestart?.(error);
           throw error;
         }
-        if (typeof next === 'object' || next === State.Dead) {
-          const detail = typeof next === 'object' && next.error ? `: ${next.error.message}` : '';
+        if (next === State.Dead) {
+          // The exit's error, when the exit has been reported already (it has, when the exit is what set Dead).
+          const exit = await Promise.race([exited, Promise.resolve(undefined)]);
+          const detail = exit?.error ? `: ${exit.error.message}` : '';
           const error = new PluginError('crashed', this.id, `${this.who} stopped unexpectedly during ${fn}${detail}. It restarts on the next call.`);
           this.kill();
           this.events.onRestart?.(error);
