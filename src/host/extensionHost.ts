@@ -88,12 +88,15 @@ export class ExtensionHost implements vscode.Disposable {
     this.wasi = new WasiPlugins(this);
     this.manager = new PluginManager(this);
 
+    // The user plugin folder always exists, so it can be watched before the first install.
+    this.ready = fs.promises.mkdir(this.userPluginFolder, { recursive: true }).catch(() => undefined)
+      .then(() => this.registry.refresh()).then(() => this.startEagerPlugins());
     this.disposables.push(
       this.registry.onDidChange(() => this.registryChanged()),
       this.registry.onDidFailToLoad((entry) => {
         if (entry.loadError) this.notifier.pluginFailed(entry.binary?.manifest.id ?? path.basename(entry.file), entry.loadError);
       }),
-      wireEditorEvents(this.router, this.registry, this.applier),
+      wireEditorEvents(this.router, this.registry, this.applier, this.ready),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (Config.affectsDiscovery(e)) void this.registry.refresh();
         if (Config.affectsRunningPlugins(e)) void this.registry.reloadAll();
@@ -104,9 +107,6 @@ export class ExtensionHost implements vscode.Disposable {
       this.permissions.onDidChange(() => this.registryChanged()),
     );
     this.disposables.push(SidebarProvider.register(this));
-    // The user plugin folder always exists, so it can be watched before the first install.
-    this.ready = fs.promises.mkdir(this.userPluginFolder, { recursive: true }).catch(() => undefined)
-      .then(() => this.registry.refresh()).then(() => this.startEagerPlugins());
   }
 
   /** Where plugins come from, in increasing precedence. Workspace plugins are listed but blocked when untrusted. */

@@ -22,7 +22,8 @@ export class PluginStorage implements StorageBackend, vscode.Disposable {
   }
 
   api(pluginId: string): HostApi['storage'] {
-    return storageApi(this.store, pluginId);
+    // Durable: a plugin told that a value is stored can rely on it even if VS Code is killed right after.
+    return storageApi(this.store, pluginId, { durable: true });
   }
 
   /** Deletes a plugin's data in both scopes (uninstall). */

@@ -120,6 +120,25 @@ describe('plugin storage', () => {
     await store.dispose();
   });
 
+  test('durable storage answers a write only once it is on disk, so a kill right after loses nothing acknowledged', async () => {
+    const dir = tempDir();
+    const { store } = open(dir, { flushDelayMs: 60_000 });
+    const api = storageApi(store, 'kitchen-sink', { durable: true });
+    const file = path.join(dir, 'global', 'kitchen-sink', 'global.json');
+    for (let i = 0; i < 5; i++) {
+      await api.set('global' as never, 'count', String(i));
+      // No flush, no timer (60 s): the acknowledged value is already in the file, as a killed process would leave it.
+      assert.equal(readJson(file).entries.count, String(i));
+    }
+    await api.remove('global' as never, 'count');
+    assert.equal(readJson(file).entries.count, undefined);
+    // Without `durable` the same write is only in memory until the flush delay.
+    const lazy = storageApi(store, 'word-count');
+    assert.equal(lazy.set('global' as never, 'x', '1'), undefined);
+    assert.ok(!fs.existsSync(path.join(dir, 'global', 'word-count', 'global.json')));
+    await store.dispose();
+  });
+
   test('quotas: a long key, a big value, too many keys or too many bytes fail with too-large and say what to do', () => {
     const { store } = open(tempDir(), { quotas: { maxKeyBytes: 16, maxValueBytes: 100, maxKeys: 3, maxTotalBytes: 250 } });
     let e = hostErrorOf(() => store.set('p', 'global', 'ü'.repeat(9), 'v')); // 18 bytes of UTF-8

@@ -71,6 +71,9 @@ class Bucket {
   readonly entries = new Map<string, string>();
   bytes = 0;
   dirty = false;
+  /** Counts changes; `saved` is the count the file on disk reflects. */
+  version = 0;
+  saved = 0;
   /** Whether the file on disk is a good copy, so it may become the backup before the next write. */
   diskIsGood = false;
 
@@ -177,6 +180,21 @@ export class KvStore {
    * Writes every changed plugin file now. Resolves when what was stored before the call is on disk (or its write
    * failed: that is logged, and the file is tried again later).
    */
+  /**
+   * Resolves once every change made so far to this plugin's data in `scope` is on disk (writing it now, together with
+   * whatever else is pending); rejects with a `failed` host error when the write failed (the data stays in memory and
+   * is retried).
+   */
+  async persisted(pluginId: string, scope: StorageScope): Promise<void> {
+    const bucket = this.bucket(pluginId, scope);
+    if (bucket.file === undefined) return;
+    const version = bucket.version;
+    await this.flush();
+    if (bucket.saved < version) {
+      throw hostError('failed', `the storage of ${pluginId} could not be written to disk; the change is kept in memory and written again later`);
+    }
+  }
+
   async flush(): Promise<void> {
     this.cancelTimer();
     // One writer at a time; a flush that arrives while one runs waits for it, then writes what is still dirty.
@@ -209,6 +227,7 @@ export class KvStore {
 
   private changed(bucket: Bucket): void {
     if (bucket.file === undefined) return;
+    bucket.version++;
     bucket.dirty = true;
     this.schedule(this.options.flushDelayMs ?? 100);
   }
@@ -237,6 +256,7 @@ export class KvStore {
     const file = bucket.file!;
     // Snapshot now: writes made while this one is on its way mark the bucket dirty again.
     bucket.dirty = false;
+    const version = bucket.version;
     const data: KvFile = { format: KV_FORMAT, entries: Object.fromEntries(bucket.entries) };
     const text = JSON.stringify(data);
     try {
@@ -244,6 +264,7 @@ export class KvStore {
       if (bucket.diskIsGood) await backup(file);
       await writeFileAtomic(file, text);
       bucket.diskIsGood = true;
+      bucket.saved = Math.max(bucket.saved, version);
       return true;
     } catch (e) {
       bucket.dirty = true;
@@ -372,12 +393,29 @@ function checkPluginId(pluginId: string): void {
 }
 
 /** The `storage` host interface of one plugin over the store. */
-export function storageApi(store: KvStore, pluginId: string): HostApi['storage'] {
+export interface StorageApiOptions {
+  /**
+   * `set` and `remove` answer only once the change is on disk (the plugin waits, blocked in its worker). Without it
+   * they answer at once and the change is written within the flush delay: faster, but a process killed in that window
+   * loses changes the plugin was told were stored. The extension uses durable storage; synchronous in-process callers
+   * (benchmarks) cannot wait and use the default.
+   */
+  readonly durable?: boolean;
+}
+
+export function storageApi(store: KvStore, pluginId: string, options: StorageApiOptions = {}): HostApi['storage'] {
   checkPluginId(pluginId);
+  const durable = options.durable === true;
   return {
     get: (scope, key) => store.get(pluginId, scope, key),
-    set: (scope, key, value) => store.set(pluginId, scope, key, value),
-    remove: (scope, key) => store.remove(pluginId, scope, key),
+    set: (scope, key, value) => {
+      store.set(pluginId, scope, key, value);
+      return durable ? store.persisted(pluginId, scope) : undefined;
+    },
+    remove: (scope, key) => {
+      store.remove(pluginId, scope, key);
+      return durable ? store.persisted(pluginId, scope) : undefined;
+    },
     keys: (scope) => store.keys(pluginId, scope),
   };
 }
