@@ -2,7 +2,10 @@
 // goes through the shared channel, the worker wakes from Atomics.wait, runs the export, answers, the caller wakes
 // from Atomics.wait), timed call by call for percentiles. Side by side: a postMessage round trip to a worker that
 // echoes the same request object over a MessageChannel (the transport a plain worker design would use), and the
-// asynchronous WorkerRunner.call the product awaits (Atomics.waitAsync).
+// asynchronous WorkerRunner.call the product awaits (Atomics.waitAsync), and a bare blocking Atomics ping-pong between
+// two threads that do nothing else: what waking a blocked thread costs on this machine at this moment. On a VM with an
+// idle second CPU that is ~50 µs; the channel spins briefly before it blocks (channel.ts, SPINS), which is why a
+// plugin call can be faster than that ping-pong.
 
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { interleavedLatency, percentile, stats } from './harness';
@@ -35,10 +38,37 @@ export async function postMessageEcho(): Promise<{ roundTrip(message: unknown): 
   };
 }
 
+const PING_WORKER = `
+const { workerData } = require('node:worker_threads');
+const s = new Int32Array(workerData);
+for (;;) {
+  while (Atomics.load(s, 0) !== 1) Atomics.wait(s, 0, Atomics.load(s, 0));
+  Atomics.store(s, 0, 2);
+  Atomics.notify(s, 0);
+}
+`;
+
+/** The floor of any synchronous cross-thread call: flip a shared int and wait for the other thread to flip it back. */
+function atomicsPingPong(): { roundTrip(): void; close(): Promise<number> } {
+  const shared = new SharedArrayBuffer(4);
+  const s = new Int32Array(shared);
+  const worker = new Worker(PING_WORKER, { eval: true, workerData: shared });
+  return {
+    roundTrip() {
+      Atomics.store(s, 0, 1);
+      Atomics.notify(s, 0);
+      while (Atomics.load(s, 0) === 1) Atomics.wait(s, 0, 1);
+      Atomics.store(s, 0, 0);
+    },
+    close: () => worker.terminate(),
+  };
+}
+
 export async function runP2(options: P2Options): Promise<Figure> {
   const plugin = await loadEcho();
   const runner = isolated(plugin);
   const echo = await postMessageEcho();
+  const ping = atomicsPingPong();
   const args = '"1"';
   const request = { op: 'call', fn: 'run-command', args: ['echo', args] };
   try {
@@ -50,6 +80,7 @@ export async function runP2(options: P2Options): Promise<Figure> {
       { name: 'ours callSync (Atomics.wait)', call: () => { runner.callSync('run-command', ['echo', args], CALL); } },
       { name: 'postMessage round trip', call: async () => { await echo.roundTrip(request); } },
       { name: 'ours call (async, Atomics.waitAsync)', call: async () => { await runner.call('run-command', ['echo', args], CALL); } },
+      { name: 'bare blocking Atomics ping-pong', call: () => { ping.roundTrip(); } },
     ], options);
 
     const measurements: Record<string, Measurement> = {};
@@ -66,6 +97,7 @@ export async function runP2(options: P2Options): Promise<Figure> {
     }
     const sync = pct['ours callSync (Atomics.wait)'];
     const post = pct['postMessage round trip'];
+    const floor = pct['bare blocking Atomics ping-pong'];
     const rounds = result.roundMedians;
     const perRoundRatio = stats(rounds.get('postMessage round trip')!.map((x, i) => x / rounds.get('ours callSync (Atomics.wait)')![i]));
     return {
@@ -77,6 +109,7 @@ export async function runP2(options: P2Options): Promise<Figure> {
       checks: [
         { name: 'callSync round trip p50', value: sync.p50, unit: 'µs', target: '≤ 15 µs', met: sync.p50 <= 15 },
         { name: 'callSync round trip p99', value: sync.p99, unit: 'µs', target: '≤ 100 µs', met: sync.p99 <= 100 },
+        { name: 'bare blocking Atomics ping-pong p50 / callSync p50', value: floor.p50 / sync.p50, unit: '×', target: 'reference', met: null },
         {
           name: 'postMessage p50 / callSync p50', value: post.p50 / sync.p50, unit: '×',
           spread: { min: perRoundRatio.min, max: perRoundRatio.max }, target: 'reference', met: null,
@@ -86,6 +119,7 @@ export async function runP2(options: P2Options): Promise<Figure> {
     };
   } finally {
     await echo.close();
+    await ping.close();
     await runner.dispose();
   }
 }

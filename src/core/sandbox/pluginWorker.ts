@@ -7,7 +7,7 @@
 // worker pool (workerPool.ts), in one message: the spare loads this code, says it is ready, and waits for it.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { Channel, ChannelBuffers, MessageTooLarge, plainValue, State } from './channel';
+import { Channel, ChannelBuffers, MessageTooLarge, plainValue, SPINS, State } from './channel';
 import { PluginInstance } from '../runtime/instance';
 import { PluginBinary } from '../runtime/loader';
 import { HostReply } from '../runtime/hostDispatcher';
@@ -43,9 +43,9 @@ export type HostRequest =
  * read again: between two reads the extension host may set Idle and then Call (it does not notify for Idle), and a
  * wait "while Call" would sleep through that call until the call timed out and the worker was killed.
  */
-export function waitForCall(channel: Pick<Channel, 'state' | 'waitWhile'>): void {
+export function waitForCall(channel: Pick<Channel, 'state' | 'waitWhile'>, spins = SPINS): void {
   let state = channel.state;
-  while (state !== State.Call) state = channel.waitWhile(state);
+  while (state !== State.Call) state = channel.waitWhile(state, Infinity, spins);
 }
 
 /**
@@ -68,7 +68,7 @@ function serve(init: WorkerInit): never {
 
   const ask = (request: HostRequest): unknown => {
     channel.send(State.HostCall, request);
-    while (channel.state === State.HostCall) channel.waitWhile(State.HostCall);
+    while (channel.state === State.HostCall) channel.waitWhile(State.HostCall, Infinity, SPINS);
     return channel.read();
   };
   // A log flood is cut here, before each line costs a round trip to the extension host.

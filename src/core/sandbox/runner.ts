@@ -6,7 +6,7 @@
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Channel, ChannelBuffers, createChannelBuffers, MessageTooLarge, plainValue, State } from './channel';
+import { Channel, ChannelBuffers, createChannelBuffers, MessageTooLarge, plainValue, SPINS, State } from './channel';
 import type { CallRequest, CallResponse, HostRequest, WorkerInit } from './pluginWorker';
 import { PluginInstance } from '../runtime/instance';
 import { PluginBinary } from '../runtime/loader';
@@ -89,6 +89,9 @@ function activationError(e: unknown, binary: PluginBinary): unknown {
 function deactivateDefault(): CallOptions {
   return { timeoutMs: 2000 };
 }
+
+/** Iterations the extension host's event loop may spend looking for an answer before it awaits one (≈ 2–5 µs). */
+const ASYNC_SPINS = Math.min(SPINS, 2000);
 
 export class WorkerRunner implements PluginRunner {
   readonly isolated = true;
@@ -175,7 +178,7 @@ export class WorkerRunner implements PluginRunner {
           this.kill();
           throw this.timeoutError(request.fn, timeoutMs);
         }
-        state = channel.waitWhile(state, left);
+        state = channel.waitWhile(state, left, SPINS);
       }
       if (state === State.Return) {
         const response = channel.read() as CallResponse;
@@ -336,7 +339,10 @@ export class WorkerRunner implements PluginRunner {
         // Not raced against `exited`: a reaction added to that long-lived promise on every call is never released
         // (~300 bytes per call, for the life of the worker). Its exit handler sets the state to Dead, which ends
         // this wait as well.
-        let next: State | 'timeout' = await Promise.race([channel.waitWhileAsync(state), timeout]);
+        // Most calls answer within microseconds: look for the answer briefly before handing the wait to the event
+        // loop (which costs a thread wake-up and a turn of the loop); the loop is blocked for a few µs at most.
+        const quick = channel.poll(state, ASYNC_SPINS);
+        let next: State | 'timeout' = quick ?? await Promise.race([channel.waitWhileAsync(state), timeout]);
         // The extension host may have been too busy to notice an answer that came in time: take the answer.
         if (next === 'timeout' && channel.state === State.Return) next = State.Return;
         if (next === 'timeout') {
