@@ -36,14 +36,21 @@ async function saveAndCount(vs, previous) {
   }
 }
 
+/** Our extension activates after startup; a save before that is not seen by any plugin (nothing is active yet). */
+async function waitForExtension(vs) {
+  await vs.page.locator('.statusbar-item', { hasText: 'WASM' }).first().waitFor({ timeout: 60_000 });
+}
+
 export async function run(vs, { log }) {
   await vs.waitForWorkbench();
+  await waitForExtension(vs);
   await vs.openFile('notes.txt');
   let count = 0;
   for (let i = 0; i < 3; i++) count = await saveAndCount(vs, count);
   log(`saved 3 times: "Saved ${count} times"; reloading the window`);
   await vs.page.reload();
   await vs.waitForWorkbench();
+  await waitForExtension(vs);
   await vs.openFile('notes.txt');
   const after = await saveAndCount(vs, count);
   if (after <= count) throw new Error(`the count restarted after the reload: ${after} after ${count}`);

@@ -43,14 +43,17 @@ describe('hostile plugins in VS Code', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     for (const id of HOSTILE) fs.copyFileSync(path.join(ext.extensionPath, 'dist', 'test-plugins', `${id}.wasm`), path.join(pluginDir(), `${id}.wasm`));
     await vscode.workspace.getConfiguration('wasmPlugins').update('limits', { commandTimeoutMs: 1500, hookTimeoutMs: 500, willSaveTimeoutMs: 500, memoryMB: 64 }, vscode.ConfigurationTarget.Global);
+    // A million host calls take about a second in a busy CI extension host: the flood keeps the default timeout.
+    await vscode.workspace.getConfiguration('wasmPlugins').update('pluginLimits', { 'hostile-log-flood': { commandTimeoutMs: 10_000 } }, vscode.ConfigurationTarget.Global);
     await until('the hostile plugins to load with the test limits', () =>
-      HOSTILE.every((id) => api.host.registry.controller(id)?.limits.commandTimeoutMs === 1500));
+      HOSTILE.every((id) => api.host.registry.controller(id)?.limits.commandTimeoutMs === (id === 'hostile-log-flood' ? 10_000 : 1500)));
   });
 
   after(async () => {
     process.off('unhandledRejection', onRejection);
     for (const id of HOSTILE) fs.rmSync(path.join(pluginDir(), `${id}.wasm`), { force: true });
     await vscode.workspace.getConfiguration('wasmPlugins').update('limits', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('wasmPlugins').update('pluginLimits', undefined, vscode.ConfigurationTarget.Global);
     await api.host.registry.refresh();
   });
 

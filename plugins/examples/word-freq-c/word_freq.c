@@ -35,12 +35,14 @@ typedef struct {
   table words_seen;
 } counter;
 
+static _Noreturn void out_of_memory(void) {
+  fputs("word-freq: out of memory\n", stderr);
+  exit(3);
+}
+
 static void *xrealloc(void *p, size_t n) {
   void *q = realloc(p, n);
-  if (q == NULL) {
-    fputs("word-freq: out of memory\n", stderr);
-    exit(3);
-  }
+  if (q == NULL) out_of_memory();
   return q;
 }
 
@@ -75,7 +77,7 @@ static void table_add(table *t, const char *w, size_t n) {
 
 static void table_grow(table *t) {
   table bigger = { calloc(t->cap ? t->cap * 2 : 256, sizeof(entry)), t->cap ? t->cap * 2 : 256, 0 };
-  if (bigger.slots == NULL) xrealloc(NULL, SIZE_MAX);   // reports out of memory
+  if (bigger.slots == NULL) out_of_memory();
   for (size_t i = 0; i < t->cap; i++) {
     entry *e = &t->slots[i];
     if (e->word == NULL) continue;

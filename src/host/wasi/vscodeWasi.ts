@@ -1,4 +1,4 @@
-// The VS Code side of WASI programs (a sketch the host wiring will build on; nothing registers it yet):
+// The VS Code side of WASI programs, used by src/host/wasi/wasiPlugins.ts:
 //   selectWasiRuntime   @vscode/wasm-wasi when the ms-vscode.wasm-wasi-core extension is installed and loads, the
 //                       bundled worker runtime otherwise — our extension never depends on wasm-wasi-core
 //   VscodeWasiRuntime   core's WasiRuntime over @vscode/wasm-wasi's createProcess; preopens become mount points of
