@@ -9,6 +9,7 @@ import type { ActionApplier } from './actionApplier';
 import type { Logs } from './logging';
 import type { Notifier } from './notifier';
 import type { PanelManager } from './panels';
+import { parseJsonOrText } from './convert';
 import type { PluginManager } from './manager';
 
 export function pluginCommandId(pluginId: string, commandId: string): string {
@@ -115,7 +116,7 @@ export class PluginCommands implements vscode.Disposable {
       if (!controller) throw new PluginError('not-found', pluginId, `The plugin "${pluginId}" is not installed or is disabled.`);
       const result = await controller.runCommand(commandId, JSON.stringify(args ?? null));
       await this.host.applier.apply(pluginId, result.actions);
-      const value = parseValue(result.value);
+      const value = result.value === undefined ? undefined : parseJsonOrText(result.value);
       if (interactive && result.actions.length === 0 && result.value !== undefined) {
         const title = controller.binary.manifest.commands.find((c) => c.id === commandId)?.title ?? commandId;
         this.host.notifier.fromPlugin(pluginId, controller.binary.manifest.name, 'info', `${title}: ${typeof value === 'string' ? value : result.value}`);
@@ -236,14 +237,5 @@ export class PluginCommands implements vscode.Disposable {
     for (const d of this.dynamic.values()) d.dispose();
     this.dynamic.clear();
     for (const d of this.disposables) d.dispose();
-  }
-}
-
-function parseValue(value: string | undefined): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
   }
 }

@@ -54,6 +54,15 @@ export function diagnostic(d: Types.Diagnostic, source: string): vscode.Diagnost
   return out;
 }
 
+/** A plugin's JSON text as a value; text that is not JSON stays the string it is. */
+export function parseJsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Parses a URI a plugin sent; undefined when it is not one. */
 export function parseUri(text: string): vscode.Uri | undefined {
   try {

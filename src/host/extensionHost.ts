@@ -64,7 +64,7 @@ export class ExtensionHost implements vscode.Disposable {
       log,
       logFor: (id) => this.logs.forPlugin(id),
       hostApiFor: (id, binary) => createHostApi(this, id, binary),
-      allows: (id, cap) => this.allows(id, cap),
+      allows: (id, cap, source) => this.allows(id, cap, source),
       request: (id, cap) => this.permissions.request(id, this.registry.entry(id)?.binary?.manifest.name ?? id, cap),
       isEnabled: (id) => !this.disabledIds().includes(id),
       setEnabled: (id, enabled) => this.setEnabled(id, enabled),
@@ -131,9 +131,9 @@ export class ExtensionHost implements vscode.Disposable {
     return path.join(this.context.globalStorageUri.fsPath, 'plugins');
   }
 
-  allows(pluginId: string, capability: Capability): boolean {
-    const entry = this.registry.entry(pluginId);
-    return this.permissions.isGranted(pluginId, entry?.source, capability);
+  /** Whether a plugin may use a capability; callers that know where the plugin came from pass it (no lookup). */
+  allows(pluginId: string, capability: Capability, source = this.registry.entry(pluginId)?.source): boolean {
+    return this.permissions.isGranted(pluginId, source, capability);
   }
 
   private disabledIds(): string[] {

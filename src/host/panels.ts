@@ -10,6 +10,7 @@ import type { Action } from '../core/runtime/abi';
 import { describeError, PluginError } from '../core/errors';
 import type { Logs } from './logging';
 import { escapeAttribute, webviewPage } from './webviewPage';
+import { parseJsonOrText } from './convert';
 
 const MAX_HTML_CHARS = 2 * 1024 * 1024;
 
@@ -142,13 +143,7 @@ export class PanelManager implements vscode.WebviewPanelSerializer<PanelState>, 
   post(pluginId: string, panelId: string, messageJson: string): boolean {
     const open = this.panels.get(key(pluginId, panelId));
     if (!open) return false;
-    let message: unknown;
-    try {
-      message = JSON.parse(messageJson);
-    } catch {
-      message = messageJson;
-    }
-    void open.panel.webview.postMessage({ type: 'message', message } satisfies ToPanel);
+    void open.panel.webview.postMessage({ type: 'message', message: parseJsonOrText(messageJson) } satisfies ToPanel);
     return true;
   }
 

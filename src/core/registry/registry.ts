@@ -30,7 +30,8 @@ export interface RegistryServices {
   readonly log: Log;
   logFor(pluginId: string): Log;
   hostApiFor(pluginId: string, binary: PluginBinary): HostApi;
-  allows(pluginId: string, capability: Capability): boolean;
+  /** `source` is where the running copy came from (bundled plugins have what they request by default). */
+  allows(pluginId: string, capability: Capability, source: PluginSource): boolean;
   /** Asks for an undecided capability (consent at first use); absent or undefined: refuse. */
   request?(pluginId: string, capability: Capability): Promise<boolean> | undefined;
   isEnabled(pluginId: string): boolean;
@@ -316,7 +317,7 @@ export class PluginRegistry {
       binary,
       limits: this.services.limitsFor(id),
       api: this.services.hostApiFor(id, binary),
-      permissions: { allows: (cap) => this.services.allows(id, cap), request: (cap) => this.services.request?.(id, cap) },
+      permissions: { allows: (cap) => this.services.allows(id, cap, s.source), request: (cap) => this.services.request?.(id, cap) },
       log: this.services.logFor(id),
       isolation: this.services.isolation,
       workerPath: this.services.workerPath,
